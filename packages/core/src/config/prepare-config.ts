@@ -1,0 +1,239 @@
+import { dirname, resolve } from 'node:path';
+import semver from 'semver';
+import { TollgateError, errorMessage } from '../errors.js';
+import { importPlugin } from '../plugins/resolve-plugin.js';
+import { type PluginDefinition, type TollgatePlugin, isPluginDefinition, isPluginInstance } from '../plugins/plugin.js';
+import { CORE_VERSION } from '../version.js';
+import { type ConfigIssue, ConfigError, hasErrors } from './config-issue.js';
+import { CORE_SECTIONS, type PluginEntry, UNSUPPORTED_APERTURE_SECTIONS } from './core-schema.js';
+import { resolveEnvRefs } from './env-refs.js';
+import type { GatewayConfig } from './gateway-config.js';
+import { SecretRegistry } from './secret-registry.js';
+import { validateSection } from './validate-section.js';
+
+/**
+ * A plugin as `createGateway` accepts it: a name or path to resolve, a definition, an
+ * instance, or a `[name | definition, options]` pair.
+ */
+export type PluginInput =
+  | string
+  | PluginDefinition<never>
+  | PluginDefinition<Record<string, unknown>>
+  | TollgatePlugin
+  | readonly [string | PluginDefinition<never> | PluginDefinition<Record<string, unknown>>, Record<string, unknown>];
+
+/** A plugin ready to be instantiated for a runtime. */
+export interface PreparedPlugin {
+  /** Plugin name. */
+  readonly name: string;
+  /** Definition to create it from (absent for a ready instance). */
+  readonly definition?: PluginDefinition<unknown>;
+  /** A ready instance (programmatic use). */
+  readonly instance?: TollgatePlugin;
+  /** Validated options. */
+  readonly options: unknown;
+  /** Validated owned sections. */
+  readonly sections: Readonly<Record<string, unknown>>;
+}
+
+/** Options of {@link prepareConfig}. */
+export interface PrepareConfigOptions {
+  /** The parsed configuration object. */
+  readonly raw: unknown;
+  /** File the configuration came from (messages; base directory for plugin paths). */
+  readonly source?: string;
+  /** Environment for `env:` references (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Plugins given programmatically; replace the config's `plugins` list when present. */
+  readonly plugins?: readonly PluginInput[];
+  /** Extra directories to resolve plugin packages from. */
+  readonly resolvePaths?: readonly string[];
+}
+
+/** A validated configuration with its plugins. */
+export interface PreparedConfig {
+  /** The configuration snapshot. */
+  readonly config: GatewayConfig;
+  /** Plugins in load order. */
+  readonly plugins: readonly PreparedPlugin[];
+  /** Warnings (errors make {@link prepareConfig} throw). */
+  readonly warnings: readonly ConfigIssue[];
+  /** Secrets found in the configuration. */
+  readonly secrets: SecretRegistry;
+}
+
+/** Plugins loaded when a config has no `plugins` key, with the sections that require them. */
+export const DEFAULT_PLUGINS: ReadonlyArray<{ readonly name: string; readonly sections: readonly string[] }> = [
+  { name: 'grants', sections: ['grants', 'groups'] },
+  { name: 'webhook', sections: ['hooks'] },
+  { name: 'oso', sections: [] },
+];
+
+interface PendingPlugin {
+  readonly label: string;
+  readonly definition?: PluginDefinition<unknown>;
+  readonly instance?: TollgatePlugin;
+  readonly rawOptions: Record<string, unknown> | undefined;
+}
+
+function pluginLabel(input: PluginInput): string {
+  if (typeof input === 'string') return input;
+  if (Array.isArray(input)) return pluginLabel(input[0] as PluginInput);
+  return (input as { name: string }).name;
+}
+
+/**
+ * Validates a configuration and loads its plugins: resolves `env:` references, validates core
+ * sections, resolves every plugin and validates its options and sections, checks versions and
+ * dependencies, and reports unknown sections. Throws a {@link ConfigError} listing **every**
+ * problem when there is any error; returns the warnings otherwise.
+ */
+export async function prepareConfig(options: PrepareConfigOptions): Promise<PreparedConfig> {
+  const issues: ConfigIssue[] = [];
+  const secrets = new SecretRegistry();
+  if (options.raw === null || typeof options.raw !== 'object' || Array.isArray(options.raw)) {
+    throw new ConfigError([{ severity: 'error', path: 'config', message: 'must be a JSON object' }]);
+  }
+  const resolved = resolveEnvRefs(options.raw, options.env ?? process.env, secrets, issues) as Record<string, unknown>;
+
+  // Core sections.
+  const core: Record<string, unknown> = {};
+  for (const [section, schema] of Object.entries(CORE_SECTIONS)) {
+    if (resolved[section] === undefined && (section === 'plugins' || section === 'data_dir')) continue;
+    if (section === 'providers' && resolved.providers === undefined) {
+      issues.push({ severity: 'error', path: 'config/providers', message: 'is required' });
+      continue;
+    }
+    const result = validateSection(`config/${section}`, schema, resolved[section]);
+    issues.push(...result.issues);
+    core[section] = result.value;
+  }
+  issues.push(...providerWarnings(core.providers as GatewayConfig['providers'] | undefined));
+  const config = Object.freeze({ ...resolved, ...core }) as GatewayConfig;
+
+  // Plugins.
+  const baseDirs = [...new Set([options.source === undefined ? process.cwd() : resolve(dirname(options.source)), process.cwd(), ...(options.resolvePaths ?? [])])];
+  const usingDefaults = options.plugins === undefined && resolved.plugins === undefined;
+  const inputs: readonly PluginInput[] = options.plugins ?? (resolved.plugins as PluginEntry[] | undefined) ?? DEFAULT_PLUGINS.map((d) => d.name);
+  const pending: PendingPlugin[] = [];
+  for (const input of inputs) {
+    const label = pluginLabel(input);
+    const [target, rawOptions] = Array.isArray(input) ? (input as [PluginInput, Record<string, unknown>]) : [input, undefined];
+    if (typeof target === 'string') {
+      try {
+        const imported = await importPlugin(target, { baseDirs });
+        if (isPluginDefinition(imported.exported)) pending.push({ label, definition: imported.exported, rawOptions });
+        else if (isPluginInstance(imported.exported) && rawOptions === undefined) pending.push({ label, instance: imported.exported, rawOptions });
+        else {
+          issues.push({
+            severity: 'error',
+            path: `plugins.${label}`,
+            message: `${imported.file} does not export a plugin (expected a default export made with definePlugin({ name, create }))`,
+          });
+        }
+      } catch (err) {
+        const defaults = DEFAULT_PLUGINS.find((d) => d.name === target);
+        if (usingDefaults && defaults !== undefined && TollgateError.is(err, 'TG_ERR_PLUGIN_NOT_FOUND')) {
+          const needed = defaults.sections.filter((s) => resolved[s] !== undefined);
+          if (needed.length === 0) continue; // an absent default plugin is fine when nothing needs it
+          issues.push({ severity: 'error', path: `plugins.${label}`, message: `section "${needed.join('", "')}" needs plugin "${label}": ${errorMessage(err)}` });
+          continue;
+        }
+        issues.push({ severity: 'error', path: `plugins.${label}`, message: errorMessage(err) });
+      }
+    } else if (isPluginDefinition(target)) pending.push({ label, definition: target as PluginDefinition<unknown>, rawOptions });
+    else if (isPluginInstance(target)) pending.push({ label, instance: target, rawOptions: undefined });
+    else issues.push({ severity: 'error', path: `plugins.${label}`, message: 'is neither a plugin definition nor a plugin instance' });
+  }
+
+  // Duplicate names.
+  const seenNames = new Set<string>();
+  for (const p of pending) {
+    const name = p.definition?.name ?? p.instance?.name ?? p.label;
+    if (seenNames.has(name)) issues.push({ severity: 'error', path: `plugins.${name}`, message: 'is listed twice' });
+    seenNames.add(name);
+  }
+
+  // Options, sections, versions, dependencies.
+  const owned = new Map<string, string>();
+  const prepared: PreparedPlugin[] = [];
+  for (const p of pending) {
+    if (p.instance !== undefined) {
+      prepared.push({ name: p.instance.name, instance: p.instance, options: undefined, sections: {} });
+      continue;
+    }
+    const def = p.definition as PluginDefinition<unknown>;
+    const owner = `plugins.${def.name}`;
+    let opts: unknown = p.rawOptions ?? {};
+    if (def.options !== undefined) {
+      const r = validateSection(owner, def.options, p.rawOptions ?? {});
+      issues.push(...r.issues);
+      opts = r.value;
+    } else if (p.rawOptions !== undefined && Object.keys(p.rawOptions).length > 0) {
+      issues.push({ severity: 'error', path: owner, message: 'takes no options' });
+    }
+    const sections: Record<string, unknown> = {};
+    for (const [section, schema] of Object.entries(def.sections ?? {})) {
+      const other = owned.get(section);
+      if (other !== undefined || section in CORE_SECTIONS) {
+        issues.push({ severity: 'error', path: owner, message: `section "${section}" is already owned by ${other ?? 'core'}` });
+        continue;
+      }
+      owned.set(section, owner);
+      if (resolved[section] === undefined) {
+        sections[section] = validateSection(`${owner}/${section}`, schema, undefined).value;
+        continue;
+      }
+      const r = validateSection(`${owner}/${section}`, schema, resolved[section]);
+      issues.push(...r.issues);
+      sections[section] = r.value;
+    }
+    if (def.core !== undefined && !semver.satisfies(CORE_VERSION, def.core, { includePrerelease: true })) {
+      issues.push({ severity: 'error', path: owner, message: `needs @tollgate/core ${def.core}, this is ${CORE_VERSION} (TG_ERR_PLUGIN_VERSION_MISMATCH)` });
+    }
+    for (const dep of def.dependencies ?? []) {
+      if (!seenNames.has(dep)) issues.push({ severity: 'error', path: owner, message: `needs plugin "${dep}", which is not loaded (TG_ERR_PLUGIN_DEPENDENCY)` });
+    }
+    prepared.push({ name: def.name, definition: def, options: opts, sections });
+  }
+
+  // Semantic checks (only when the schemas passed, so checks see well-formed values).
+  if (!hasErrors(issues)) {
+    const names = prepared.map((p) => p.name);
+    for (const p of prepared) {
+      if (p.definition?.check === undefined) continue;
+      try {
+        issues.push(...p.definition.check({ options: p.options, sections: p.sections, config, plugins: names }));
+      } catch (err) {
+        issues.push({ severity: 'error', path: `plugins.${p.name}`, message: `config check failed: ${errorMessage(err)}` });
+      }
+    }
+  }
+
+  // Sections nobody owns.
+  for (const key of Object.keys(resolved)) {
+    if (key in CORE_SECTIONS || owned.has(key)) continue;
+    if ((UNSUPPORTED_APERTURE_SECTIONS as readonly string[]).includes(key)) {
+      issues.push({ severity: 'warning', path: `config/${key}`, message: `section "${key}" is not supported by tollgate yet and is ignored` });
+    } else if (DEFAULT_PLUGINS.some((d) => d.sections.includes(key))) {
+      issues.push({ severity: 'warning', path: `config/${key}`, message: `section "${key}" is ignored: its plugin is not loaded` });
+    } else issues.push({ severity: 'warning', path: `config/${key}`, message: `unknown config key "${key}"` });
+  }
+
+  if (hasErrors(issues)) throw new ConfigError(issues);
+  return { config, plugins: prepared, warnings: issues, secrets };
+}
+
+/** Aperture's provider warnings (malformed `add_headers`, no models). */
+function providerWarnings(providers: GatewayConfig['providers'] | undefined): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const [id, p] of Object.entries(providers ?? {})) {
+    p.add_headers.forEach((line, i) => {
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[^\r\n]*$/.test(line)) {
+        out.push({ severity: 'warning', path: `config/providers/${id}/add_headers/${i}`, message: `malformed header "${line.replace(/[\r\n]/g, '\\n')}" (expected "Name: value"); ignored` });
+      }
+    });
+    if (p.models.length === 0) out.push({ severity: 'warning', path: `config/providers/${id}/models`, message: 'provider lists no models' });
+  }
+  return out;
+}

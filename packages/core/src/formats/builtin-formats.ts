@@ -1,0 +1,17 @@
+import { registerMockRenderer, type MockRenderer } from '../providers/mock/mock-renderers.js';
+import { openAiChatMockRenderer } from '../providers/mock/render-openai-chat.js';
+import type { FormatAdapter } from './format-adapter.js';
+import type { FormatRegistry } from './format-registry.js';
+import { openAiChatFormat } from './openai-chat/openai-chat-adapter.js';
+
+/** The formats core ships, each with the mock provider's renderer for it. */
+export const BUILTIN_FORMATS: ReadonlyArray<{ readonly adapter: FormatAdapter; readonly mock: MockRenderer }> = [
+  { adapter: openAiChatFormat, mock: openAiChatMockRenderer },
+];
+
+for (const { adapter, mock } of BUILTIN_FORMATS) registerMockRenderer(adapter.name, mock);
+
+/** Registers the built-in formats in a registry. */
+export function registerBuiltinFormats(registry: FormatRegistry): void {
+  for (const { adapter } of BUILTIN_FORMATS) registry.register(adapter);
+}

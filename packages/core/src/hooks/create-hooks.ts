@@ -1,0 +1,71 @@
+import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook } from 'tapable';
+import type { Denial } from '../types/denial.js';
+import type { Exchange } from '../types/exchange.js';
+import type { IdentifyInput, Identity } from '../types/identity.js';
+import type { RequestContext, ToolCallContext } from '../types/request-context.js';
+import type { Logger } from 'pino';
+
+/** One model offered by `GET /v1/models`. */
+export interface ModelEntry {
+  /** Model id. */
+  readonly id: string;
+  /** Provider id serving it (the highest preference among those that do). */
+  readonly provider: string;
+  /** Provider display name. */
+  readonly providerName: string;
+  /** Provider description. */
+  readonly providerDescription: string;
+  /** Client API paths this model can be used on. */
+  readonly supportedEndpoints: readonly string[];
+}
+
+/** Context of a `GET /v1/models` call. */
+export interface ModelsContext {
+  /** Who is asking. */
+  readonly identity: Identity;
+  /** Request-scoped logger. */
+  readonly log: Logger;
+}
+
+/** What `ready` taps receive. */
+export interface ReadyContext {
+  /** The address the gateway listens on, when it listens. */
+  readonly address?: { readonly host: string; readonly port: number };
+}
+
+/** The gateway's lifecycle hooks. Tap with `{ name: plugin.name, stage: STAGE_* }`. */
+export interface TollgateHooks {
+  /** Awaited before routing; the first resolver that returns an {@link Identity} wins. None: 401. */
+  readonly identify: AsyncSeriesBailHook<[IdentifyInput], Identity | undefined>;
+  /** Awaited before the provider call; the first {@link Denial} returned refuses the request. */
+  readonly onRequest: AsyncSeriesBailHook<[RequestContext], Denial | undefined>;
+  /**
+   * Awaited per tool call, before that call reaches the client (also inside streams, where only
+   * that call's events are held). The first {@link Denial} blocks or strips the call.
+   */
+  readonly onToolCall: AsyncSeriesBailHook<[ToolCallContext], Denial | undefined>;
+  /** Runs after the response completed (also for errors and aborts); never delays the client. */
+  readonly onResponse: AsyncParallelHook<[Exchange]>;
+  /** Awaited for `GET /v1/models`: each tap returns the list it lets the caller see. */
+  readonly listModels: AsyncSeriesWaterfallHook<[ModelEntry[], ModelsContext]>;
+  /** Awaited once the runtime is built, before it serves: open spools, warm pools. */
+  readonly ready: AsyncSeriesHook<[ReadyContext]>;
+  /** Awaited once the runtime has drained: flush and release resources. */
+  readonly close: AsyncSeriesHook<[]>;
+}
+
+/** Names of the hooks, in lifecycle order. */
+export const HOOK_NAMES = ['identify', 'onRequest', 'onToolCall', 'onResponse', 'listModels', 'ready', 'close'] as const;
+
+/** Builds a fresh hook set; core freezes its own, tests make one each. */
+export function createHooks(): TollgateHooks {
+  return {
+    identify: new AsyncSeriesBailHook(['input'], 'identify'),
+    onRequest: new AsyncSeriesBailHook(['request'], 'onRequest'),
+    onToolCall: new AsyncSeriesBailHook(['toolCall'], 'onToolCall'),
+    onResponse: new AsyncParallelHook(['exchange'], 'onResponse'),
+    listModels: new AsyncSeriesWaterfallHook(['models', 'context'], 'listModels'),
+    ready: new AsyncSeriesHook(['context'], 'ready'),
+    close: new AsyncSeriesHook([], 'close'),
+  };
+}

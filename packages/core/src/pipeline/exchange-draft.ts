@@ -1,0 +1,75 @@
+import type { FormatAdapter } from '../formats/format-adapter.js';
+import type { ApiError } from '../types/api-error.js';
+import type { Decision } from '../types/decision.js';
+import type { Exchange } from '../types/exchange.js';
+import type { Identity } from '../types/identity.js';
+import type { JsonObject } from '../types/request-context.js';
+import type { StateBag } from '../types/state-key.js';
+import { type DeclaredTool, type ToolCall, type ToolCallDecision, type Usage, emptyUsage } from '../types/tool-call.js';
+
+/** The mutable record of an exchange while it happens; {@link toExchange} freezes it. */
+export class ExchangeDraft {
+  sessionId = '';
+  identity: Identity | undefined;
+  provider: { id: string; name: string } | undefined;
+  model = '';
+  streamed = false;
+  requestBody: JsonObject | undefined;
+  userMessage = '';
+  declaredTools: readonly DeclaredTool[] = [];
+  responseBody: unknown;
+  rawResponses: readonly unknown[] = [];
+  toolCalls: readonly ToolCall[] = [];
+  toolDecisions: readonly ToolCallDecision[] = [];
+  decisions: readonly Decision[] = [];
+  usage: Usage = emptyUsage();
+  status = 0;
+  upstreamStatus: number | undefined;
+  error: ApiError | undefined;
+  aborted = false;
+  upstreamHeadersMs: number | undefined;
+  firstByteMs: number | undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly adapter: FormatAdapter,
+    readonly method: string,
+    readonly path: string,
+    readonly userAgent: string,
+    readonly startedAt: number,
+    readonly startMs: number,
+    readonly state: StateBag,
+  ) {}
+
+  /** Freezes the draft into the {@link Exchange} observers receive. */
+  toExchange(durationMs: number): Exchange {
+    return Object.freeze({
+      requestId: this.requestId,
+      sessionId: this.sessionId,
+      identity: this.identity,
+      format: this.adapter.name,
+      adapter: this.adapter,
+      provider: this.provider,
+      model: this.model,
+      method: this.method,
+      path: this.path,
+      userAgent: this.userAgent,
+      streamed: this.streamed,
+      requestBody: this.requestBody,
+      userMessage: this.userMessage,
+      declaredTools: this.declaredTools,
+      responseBody: this.responseBody,
+      rawResponses: this.rawResponses,
+      toolCalls: this.toolCalls,
+      toolDecisions: this.toolDecisions,
+      decisions: this.decisions,
+      usage: this.usage,
+      status: this.status,
+      upstreamStatus: this.upstreamStatus,
+      error: this.error,
+      aborted: this.aborted,
+      timings: Object.freeze({ startedAt: this.startedAt, upstreamHeadersMs: this.upstreamHeadersMs, firstByteMs: this.firstByteMs, durationMs }),
+      state: this.state,
+    });
+  }
+}

@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Context } from 'koa';
+import type { Logger } from 'pino';
+import { PluginHookError } from '../errors.js';
+import type { FormatAdapter } from '../formats/format-adapter.js';
+import type { TollgateHooks } from '../hooks/create-hooks.js';
+import { ClientAbortedError, readJsonBody } from '../http/read-json-body.js';
+import { BodyTooLargeError, readLimited } from '../http/read-limited.js';
+import { writeApiError, writeBody } from '../http/write-response.js';
+import { CREDENTIAL_QUERY_PARAMS, clientCredential } from '../identity/client-credential.js';
+import { isLoopbackAddress, normalizeAddress } from '../identity/loopback.js';
+import type { ProviderRegistry, ResolvedProvider } from '../providers/provider-registry.js';
+import { buildUpstreamHeaders, clientResponseHeaders } from '../providers/upstream-headers.js';
+import type { UpstreamResponse } from '../providers/upstream.js';
+import { joinUpstreamPath } from '../providers/upstream-url.js';
+import { type ApiError, ApiErrorException, apiError } from '../types/api-error.js';
+import { MapStateBag } from '../types/state-key.js';
+import { logAccess } from './access-log.js';
+import { decideToolCall } from './decide-tool-call.js';
+import { denialError } from './denial-error.js';
+import { ExchangeDraft } from './exchange-draft.js';
+import { RequestContextImpl } from './request-context-impl.js';
+import { StreamRelay } from './stream-relay.js';
+import { upstreamFailure } from './upstream-error.js';
+
+/** Limits in effect for a runtime, parsed to numbers. */
+export interface RuntimeLimits {
+  /** Largest request body (bytes). */
+  readonly maxBodyBytes: number;
+  /** Largest non-streaming upstream response (bytes). */
+  readonly maxResponseBytes: number;
+  /** Largest upstream SSE event (bytes). */
+  readonly maxEventBytes: number;
+  /** Deepest JSON nesting in a request body. */
+  readonly maxJsonDepth: number;
+}
+
+/** What the request pipeline needs from its runtime. */
+export interface PipelineRuntime {
+  /** Hooks. */
+  readonly hooks: TollgateHooks;
+  /** Providers. */
+  readonly providers: ProviderRegistry;
+  /** Root logger. */
+  readonly logger: Logger;
+  /** Limits. */
+  readonly limits: RuntimeLimits;
+  /** Write one access line per request. */
+  readonly accessLog: boolean;
+}
+
+/** Status recorded when the client left before a status was sent (nginx's convention). */
+export const CLIENT_CLOSED_STATUS = 499;
+
+/** Largest upstream error body read (bytes). */
+const MAX_ERROR_BODY = 1024 * 1024;
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function isJsonObject(v: unknown): boolean {
+  return v !== null && typeof v === 'object';
+}
+
+/** Turns anything thrown in the pipeline into the client's error. */
+function toApiError(err: unknown, log: Logger): ApiError {
+  if (err instanceof ApiErrorException) return err.apiError;
+  if (err instanceof PluginHookError) {
+    if (err.cause instanceof ApiErrorException) return err.cause.apiError;
+    log.error({ err, plugin: err.plugin, hook: err.hook }, 'plugin failed; refusing the request');
+    return apiError('internal', `plugin "${err.plugin}" failed in ${err.hook}`);
+  }
+  log.error({ err }, 'request failed');
+  return apiError('internal', 'internal gateway error');
+}
+
+/**
+ * Handles one LLM API request end to end: identify, read and check the body, route, run
+ * `onRequest`, call the provider, relay the answer (gating tool calls), then log the access
+ * line and hand the exchange to `onResponse` observers without waiting for them.
+ */
+export async function handleLlmRequest(ctx: Context, adapter: FormatAdapter, rt: PipelineRuntime): Promise<void> {
+  const startMs = performance.now();
+  const requestId = randomUUID();
+  const req = ctx.req;
+  const res = ctx.res;
+  ctx.respond = false;
+  res.setHeader('x-request-id', requestId);
+  const log = rt.logger.child({ reqId: requestId });
+  const state = new MapStateBag();
+  const draft = new ExchangeDraft(requestId, adapter, ctx.method, ctx.path, headerValue(req.headers['user-agent']) ?? '', Date.now(), startMs, state);
+  const abort = new AbortController();
+  const onClose = (): void => {
+    if (!res.writableFinished) {
+      draft.aborted = true;
+      abort.abort();
+    }
+  };
+  res.once('close', onClose);
+  let rctx: RequestContextImpl | undefined;
+  try {
+    const remoteAddress = normalizeAddress(req.socket.remoteAddress);
+    const query = new URLSearchParams(ctx.querystring);
+    const identity = await rt.hooks.identify.promise({
+      requestId,
+      remoteAddress,
+      remotePort: req.socket.remotePort ?? 0,
+      isLoopback: isLoopbackAddress(remoteAddress),
+      headers: req.headers,
+      credential: clientCredential(req.headers, query),
+    });
+    if (identity === undefined || identity === null) {
+      throw new ApiErrorException(apiError('authentication', 'caller not identified: present a valid API key, or call from an identified device', { code: 'unauthenticated' }));
+    }
+    draft.identity = identity;
+    const { raw, body } = await readJsonBody(req, { maxBytes: rt.limits.maxBodyBytes, maxDepth: rt.limits.maxJsonDepth });
+    const info = adapter.readRequest({ body, path: ctx.path, params: (ctx.params as Record<string, string> | undefined) ?? {}, query });
+    draft.model = info.model;
+    draft.streamed = info.stream;
+    const route = rt.providers.route(info.model, adapter.name);
+    if ('reason' in route) {
+      throw new ApiErrorException(
+        route.reason === 'unknown_model'
+          ? apiError('not_found', `model "${info.model}" does not exist or is not served by this gateway`, { code: 'model_not_found' })
+          : apiError('not_found', `model "${info.model}" is not available on ${adapter.displayName} (${ctx.path}); its provider does not accept this API`, { code: 'unsupported_api' }),
+      );
+    }
+    const provider = route.provider;
+    draft.provider = { id: provider.id, name: provider.name };
+    draft.model = route.model;
+    rctx = new RequestContextImpl({
+      id: requestId,
+      format: adapter,
+      method: ctx.method,
+      path: ctx.path,
+      headers: req.headers,
+      remoteAddress,
+      identity,
+      requestedModel: info.model,
+      model: route.model,
+      provider,
+      stream: info.stream,
+      body,
+      rawBody: raw,
+      state,
+      signal: abort.signal,
+      log,
+    });
+    if (rt.hooks.onRequest.isUsed()) {
+      const denial = await rt.hooks.onRequest.promise(rctx);
+      if (denial !== undefined && denial !== null) throw new ApiErrorException(denialError(denial));
+    }
+    for (const p of CREDENTIAL_QUERY_PARAMS) query.delete(p);
+    let upstream: UpstreamResponse;
+    try {
+      upstream = await provider.upstream.request({
+        path: joinUpstreamPath(provider.basePath, adapter.upstreamPath({ clientPath: ctx.path, query, model: route.model, stream: info.stream })),
+        method: 'POST',
+        headers: buildUpstreamHeaders(provider, adapter, req.headers, rctx.upstreamHeaders),
+        body: rctx.forwardBody(),
+        signal: abort.signal,
+        format: adapter,
+        stream: info.stream,
+      });
+    } catch (err) {
+      if (abort.signal.aborted) throw new ClientAbortedError();
+      throw new ApiErrorException(upstreamFailure(err, provider.id), { cause: err });
+    }
+    draft.upstreamStatus = upstream.status;
+    draft.upstreamHeadersMs = performance.now() - startMs;
+    const contentType = headerValue(upstream.headers['content-type']) ?? '';
+    if (upstream.status >= 400) await relayUpstreamError(res, adapter, provider, upstream, contentType, draft, log);
+    else if (contentType.includes('text/event-stream')) await relayStream(res, adapter, rt, rctx, upstream, contentType, draft, abort);
+    else await relayJson(res, adapter, rt, rctx, provider, upstream, contentType, draft);
+  } catch (err) {
+    if (err instanceof ClientAbortedError || abort.signal.aborted) draft.aborted = true;
+    else {
+      const error = toApiError(err, log);
+      draft.error = error;
+      writeApiError(res, adapter, error);
+    }
+  } finally {
+    draft.status = res.headersSent ? res.statusCode : CLIENT_CLOSED_STATUS;
+    if (draft.firstByteMs === undefined && res.headersSent) draft.firstByteMs = performance.now() - startMs;
+    if (rctx !== undefined) {
+      draft.sessionId = rctx.sessionId;
+      draft.requestBody = rctx.body;
+      draft.decisions = rctx.decisions;
+      if (rt.hooks.onResponse.isUsed()) {
+        draft.userMessage = rctx.userMessage;
+        draft.declaredTools = rctx.tools;
+      }
+    }
+    const exchange = draft.toExchange(performance.now() - startMs);
+    if (rt.accessLog) logAccess(log, exchange);
+    if (rt.hooks.onResponse.isUsed()) {
+      rt.hooks.onResponse.promise(exchange).catch((err: unknown) => log.error({ err }, 'onResponse failed'));
+    }
+  }
+}
+
+async function relayUpstreamError(res: ServerResponse, adapter: FormatAdapter, provider: ResolvedProvider, upstream: UpstreamResponse, contentType: string, draft: ExchangeDraft, log: Logger): Promise<void> {
+  let buf: Buffer;
+  try {
+    buf = await readLimited(upstream.body, MAX_ERROR_BODY);
+  } catch (err) {
+    throw new ApiErrorException(err instanceof BodyTooLargeError ? apiError('upstream', `provider "${provider.id}" answered ${upstream.status} with an oversized body`) : upstreamFailure(err, provider.id));
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(buf.toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (upstream.status === 401 || upstream.status === 403) log.warn({ provider: provider.id, upstreamStatus: upstream.status }, 'provider refused the request (check the provider key)');
+  if (!isJsonObject(parsed)) {
+    throw new ApiErrorException(apiError('upstream', `provider "${provider.id}" answered ${upstream.status} with a non-JSON body`, { code: 'upstream_error' }));
+  }
+  draft.responseBody = parsed;
+  draft.rawResponses = [parsed];
+  const message = String((parsed as { error?: { message?: unknown } }).error?.message ?? `provider answered ${upstream.status}`);
+  draft.error = apiError('upstream', message.slice(0, 500), { status: upstream.status });
+  writeBody(res, upstream.status, { 'content-type': contentType.includes('json') ? contentType : 'application/json', ...clientResponseHeaders(upstream.headers) }, buf);
+}
+
+async function relayJson(
+  res: ServerResponse,
+  adapter: FormatAdapter,
+  rt: PipelineRuntime,
+  rctx: RequestContextImpl,
+  provider: ResolvedProvider,
+  upstream: UpstreamResponse,
+  contentType: string,
+  draft: ExchangeDraft,
+): Promise<void> {
+  let buf: Buffer;
+  try {
+    buf = await readLimited(upstream.body, rt.limits.maxResponseBytes);
+  } catch (err) {
+    if (rctx.signal.aborted) throw new ClientAbortedError();
+    throw new ApiErrorException(err instanceof BodyTooLargeError ? apiError('upstream', `provider "${provider.id}" sent a response larger than the limit`) : upstreamFailure(err, provider.id));
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(buf.toString('utf8'));
+  } catch {
+    throw new ApiErrorException(apiError('upstream', `provider "${provider.id}" sent a response that is not valid JSON`, { code: 'upstream_invalid_response' }));
+  }
+  const info = adapter.readResponse(parsed);
+  draft.responseBody = parsed;
+  draft.rawResponses = [parsed];
+  draft.toolCalls = info.toolCalls;
+  draft.usage = info.usage;
+  let out: Buffer | string = buf;
+  if (info.toolCalls.length > 0 && rt.hooks.onToolCall.isUsed()) {
+    const decisions = await Promise.all(info.toolCalls.map((call) => decideToolCall(rt.hooks, rctx, call, false)));
+    draft.toolDecisions = decisions;
+    const blocked = decisions.find((d) => d.outcome === 'blocked');
+    if (blocked?.denial !== undefined) throw new ApiErrorException(denialError(blocked.denial, 'tool_call_blocked'));
+    const stripped = decisions.filter((d) => d.outcome === 'stripped').map((d) => ({ call: d.call, message: d.message ?? 'denied by policy' }));
+    if (stripped.length > 0) out = JSON.stringify(adapter.stripToolCalls(parsed, stripped));
+  }
+  writeBody(res, upstream.status, { 'content-type': contentType || 'application/json', ...clientResponseHeaders(upstream.headers) }, out);
+}
+
+async function relayStream(
+  res: ServerResponse,
+  adapter: FormatAdapter,
+  rt: PipelineRuntime,
+  rctx: RequestContextImpl,
+  upstream: UpstreamResponse,
+  contentType: string,
+  draft: ExchangeDraft,
+  abort: AbortController,
+): Promise<void> {
+  const relay = new StreamRelay({
+    res,
+    adapter,
+    hooks: rt.hooks,
+    request: rctx,
+    gate: rt.hooks.onToolCall.isUsed(),
+    collectRaw: rt.hooks.onResponse.isUsed(),
+    maxEventBytes: rt.limits.maxEventBytes,
+    status: upstream.status,
+    headers: { 'content-type': contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...clientResponseHeaders(upstream.headers) },
+    onFirstByte: () => {
+      draft.firstByteMs = performance.now() - draft.startMs;
+    },
+    abortUpstream: () => upstream.body.destroy(),
+    upstreamError: (err) => upstreamFailure(err, rctx.provider.id),
+  });
+  const outcome = await relay.run(upstream.body);
+  draft.responseBody = outcome.assembled.body;
+  draft.rawResponses = outcome.rawResponses;
+  draft.toolCalls = outcome.assembled.toolCalls;
+  draft.usage = outcome.assembled.usage;
+  draft.toolDecisions = outcome.decisions;
+  if (abort.signal.aborted) draft.aborted = true;
+  if (outcome.error !== undefined) {
+    draft.error = outcome.error;
+    if (outcome.errorBeforeOutput) writeApiError(res, adapter, outcome.error);
+  }
+}
+

@@ -1,0 +1,219 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { AssembledResponse, CompletedCall, FormatAdapter, StreamAssembler, StrippedCall } from '../formats/format-adapter.js';
+import type { TollgateHooks } from '../hooks/create-hooks.js';
+import { type SseEvent, sseJson } from '../sse/sse-event.js';
+import { SseFramer } from '../sse/sse-framer.js';
+import type { ApiError } from '../types/api-error.js';
+import type { Denial } from '../types/denial.js';
+import type { RequestContext } from '../types/request-context.js';
+import { type DecidedToolCall, decideToolCall } from './decide-tool-call.js';
+import { denialError } from './denial-error.js';
+
+/** Options of a {@link StreamRelay}. */
+export interface StreamRelayOptions {
+  /** The client response (headers not sent yet). */
+  readonly res: ServerResponse;
+  /** The client's format. */
+  readonly adapter: FormatAdapter;
+  /** Hooks of the runtime. */
+  readonly hooks: TollgateHooks;
+  /** The request. */
+  readonly request: RequestContext;
+  /** Run `onToolCall` and hold pending calls (false when nobody tapped it: nothing is held). */
+  readonly gate: boolean;
+  /** Keep the parsed `data` objects for the exchange. */
+  readonly collectRaw: boolean;
+  /** Largest upstream event accepted. */
+  readonly maxEventBytes: number;
+  /** Status and headers sent with the first byte. */
+  readonly status: number;
+  /** Response headers. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Called once, when the first byte is written. */
+  readonly onFirstByte: () => void;
+  /** Stops the upstream call (a block ends the stream). */
+  readonly abortUpstream: () => void;
+  /** Maps an upstream failure to the error the client gets. */
+  readonly upstreamError: (err: unknown) => ApiError;
+}
+
+/** What happened to a relayed stream. */
+export interface StreamOutcome {
+  /** The upstream stream, reassembled. */
+  readonly assembled: AssembledResponse;
+  /** Parsed data objects (when collected). */
+  readonly rawResponses: unknown[];
+  /** `onToolCall` decisions. */
+  readonly decisions: DecidedToolCall[];
+  /** The error the stream ended with (a block or an upstream failure), if any. */
+  readonly error?: ApiError;
+  /** True when nothing was written: the caller answers `error` as a plain HTTP error. */
+  readonly errorBeforeOutput: boolean;
+  /** True when any byte reached the client. */
+  readonly wroteAny: boolean;
+}
+
+interface Held {
+  readonly event: SseEvent;
+  readonly calls?: readonly string[];
+}
+
+type CallStatus = 'pending' | 'allowed' | 'stripped' | 'blocked';
+
+/**
+ * Relays an upstream SSE stream to the client event by event, with backpressure. Every event
+ * is fed to the format's assembler; with `onToolCall` taps, the events of a tool call are held
+ * until `onToolCall` decides that call (text and pings flow on), ordered events wait behind
+ * held ones, an allowed call is released in place, a stripped call is rewritten away, and a
+ * blocked call ends the stream with the format's error event (or a plain HTTP error when
+ * nothing was sent yet).
+ */
+export class StreamRelay {
+  readonly #o: StreamRelayOptions;
+  readonly #assembler: StreamAssembler;
+  readonly #queue: Held[] = [];
+  readonly #status = new Map<string, CallStatus>();
+  readonly #stripped = new Map<string, StrippedCall>();
+  readonly #pendingDecisions: Promise<void>[] = [];
+  readonly #decisions: DecidedToolCall[] = [];
+  readonly #raw: unknown[] = [];
+  #wroteAny = false;
+  #error: ApiError | undefined;
+  #ended = false;
+
+  constructor(options: StreamRelayOptions) {
+    this.#o = options;
+    this.#assembler = options.adapter.createStreamAssembler();
+  }
+
+  /** Relays `body` to the client; resolves when the client response is complete. */
+  async run(body: Readable): Promise<StreamOutcome> {
+    const framer = new SseFramer({ maxEventBytes: this.#o.maxEventBytes });
+    const res = this.#o.res;
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        const events = framer.push(chunk);
+        if (events.length === 1) this.#accept(events[0] as SseEvent);
+        else if (events.length > 1) {
+          res.cork();
+          for (const ev of events) this.#accept(ev);
+          res.uncork();
+        }
+        if (this.#error !== undefined || res.destroyed) break;
+        if (res.writableNeedDrain) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      }
+      if (this.#error === undefined && !res.destroyed) {
+        for (const ev of framer.end()) this.#accept(ev);
+        for (const c of this.#assembler.end()) this.#decide(c);
+      }
+    } catch (err) {
+      if (this.#error === undefined && !this.#o.request.signal.aborted && !res.destroyed) this.#error = this.#o.upstreamError(err);
+    }
+    await Promise.all(this.#pendingDecisions);
+    this.#pump();
+    const errorBeforeOutput = this.#error !== undefined && !this.#wroteAny;
+    if (this.#error !== undefined && this.#wroteAny && !this.#ended) this.#writeRaw(this.#o.adapter.streamErrorEvent(this.#error));
+    if (!errorBeforeOutput) this.#end();
+    return {
+      assembled: this.#assembler.result(),
+      rawResponses: this.#raw,
+      decisions: this.#decisions,
+      error: this.#error,
+      errorBeforeOutput,
+      wroteAny: this.#wroteAny,
+    };
+  }
+
+  #accept(event: SseEvent): void {
+    if (this.#o.collectRaw && event.hasData) {
+      const json = sseJson(event);
+      if (json !== undefined) this.#raw.push(json);
+    }
+    const info = this.#assembler.push(event);
+    if (!this.#o.gate) {
+      this.#write(event);
+      return;
+    }
+    if (info.completes !== undefined) for (const c of info.completes) this.#decide(c);
+    if (this.#error !== undefined) return;
+    const calls = info.calls;
+    if (calls !== undefined && calls.length > 0) {
+      if (this.#queue.length === 0 && calls.every((k) => this.#status.get(k) === 'allowed' || this.#status.get(k) === 'stripped')) this.#write(event);
+      else this.#queue.push({ event, calls });
+    } else if (info.ordered && this.#queue.length > 0) this.#queue.push({ event });
+    else this.#write(event);
+  }
+
+  #decide(completed: CompletedCall): void {
+    if (this.#status.has(completed.key)) return;
+    this.#status.set(completed.key, 'pending');
+    const promise = decideToolCall(this.#o.hooks, this.#o.request, completed.call, true).then((d) => {
+      this.#decisions.push(d);
+      if (d.outcome === 'allowed') this.#status.set(completed.key, 'allowed');
+      else if (d.outcome === 'stripped') {
+        this.#status.set(completed.key, 'stripped');
+        this.#stripped.set(completed.key, { call: completed.call, message: d.message ?? 'denied by policy' });
+      } else {
+        this.#status.set(completed.key, 'blocked');
+        this.#block(d.denial as Denial);
+      }
+      this.#pump();
+    });
+    this.#pendingDecisions.push(promise);
+  }
+
+  #block(denial: Denial): void {
+    if (this.#error !== undefined) return;
+    this.#error = denialError(denial, 'tool_call_blocked');
+    this.#queue.length = 0;
+    this.#o.abortUpstream();
+  }
+
+  #pump(): void {
+    while (this.#queue.length > 0 && this.#error === undefined) {
+      const head = this.#queue[0] as Held;
+      if (head.calls !== undefined) {
+        for (const k of head.calls) {
+          const s = this.#status.get(k);
+          if (s !== 'allowed' && s !== 'stripped') return;
+        }
+      }
+      this.#queue.shift();
+      this.#write(head.event);
+    }
+  }
+
+  #write(event: SseEvent): void {
+    if (this.#stripped.size === 0) {
+      this.#writeRaw(event.raw);
+      return;
+    }
+    for (const e of this.#assembler.rewrite(event, this.#stripped)) this.#writeRaw(e.raw);
+  }
+
+  #writeRaw(text: string): void {
+    const res = this.#o.res;
+    if (this.#ended || res.destroyed || res.writableEnded) return;
+    if (!this.#wroteAny) {
+      this.#wroteAny = true;
+      res.writeHead(this.#o.status, this.#o.headers);
+      this.#o.onFirstByte();
+    }
+    res.write(text);
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const res = this.#o.res;
+    if (res.destroyed || res.writableEnded) return;
+    if (!this.#wroteAny) {
+      res.writeHead(this.#o.status, this.#o.headers);
+      this.#wroteAny = true;
+      this.#o.onFirstByte();
+    }
+    res.end();
+  }
+}

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'koa';
+import type { TollgateHooks } from '../hooks/create-hooks.js';
+import type { ProviderRegistry } from '../providers/provider-registry.js';
+import { clientCredential } from '../identity/client-credential.js';
+import { isLoopbackAddress, normalizeAddress } from '../identity/loopback.js';
+import { openAiErrorBody } from '../formats/openai-chat/openai-chat-adapter.js';
+import { apiError } from '../types/api-error.js';
+import type { Logger } from 'pino';
+
+/**
+ * `GET /v1/models`: the models the caller may use (every enabled provider's models, filtered by
+ * `listModels` taps such as grants), in OpenAI's list format with `supported_endpoints` and the
+ * provider's metadata.
+ */
+export async function handleModels(ctx: Context, hooks: TollgateHooks, providers: ProviderRegistry, logger: Logger): Promise<void> {
+  const requestId = randomUUID();
+  ctx.set('x-request-id', requestId);
+  const log = logger.child({ reqId: requestId });
+  const remoteAddress = normalizeAddress(ctx.req.socket.remoteAddress);
+  const identity = await hooks.identify.promise({
+    requestId,
+    remoteAddress,
+    remotePort: ctx.req.socket.remotePort ?? 0,
+    isLoopback: isLoopbackAddress(remoteAddress),
+    headers: ctx.req.headers,
+    credential: clientCredential(ctx.req.headers, new URLSearchParams(ctx.querystring)),
+  });
+  if (identity === undefined || identity === null) {
+    ctx.status = 401;
+    ctx.body = openAiErrorBody(apiError('authentication', 'caller not identified: present a valid API key, or call from an identified device', { code: 'unauthenticated' }));
+    return;
+  }
+  const models = hooks.listModels.isUsed() ? await hooks.listModels.promise(providers.models(), { identity, log }) : providers.models();
+  ctx.body = {
+    object: 'list',
+    data: models.map((m) => ({
+      id: m.id,
+      object: 'model',
+      created: 0,
+      owned_by: m.provider,
+      supported_endpoints: m.supportedEndpoints,
+      metadata: { provider: { id: m.provider, name: m.providerName, description: m.providerDescription } },
+    })),
+  };
+}

@@ -1,0 +1,46 @@
+/** One server-sent event, as received. */
+export interface SseEvent {
+  /** The exact text of the event as received, including its terminating blank line. */
+  readonly raw: string;
+  /** The `event:` field, when present. */
+  readonly event: string | undefined;
+  /** The `data:` lines joined with `\n` (`""` when the event had none, e.g. a comment). */
+  readonly data: string;
+  /** True when the event had at least one `data:` line. */
+  readonly hasData: boolean;
+}
+
+/** Formats an SSE frame: optional `event:` line, one `data:` line per line of `data`. */
+export function formatSseEvent(data: string, event?: string): string {
+  const head = event === undefined ? '' : `event: ${event}\n`;
+  return `${head}data: ${data.split('\n').join('\ndata: ')}\n\n`;
+}
+
+/** Builds an {@link SseEvent} from data (and optional event name) in canonical framing. */
+export function createSseEvent(data: string, event?: string): SseEvent {
+  return { raw: formatSseEvent(data, event), event, data, hasData: true };
+}
+
+const parsedCache = new WeakMap<SseEvent, unknown>();
+
+/**
+ * Parses the event's data as JSON once and caches it; `undefined` when the data is not JSON
+ * (`[DONE]`, comments, garbage).
+ */
+export function sseJson(event: SseEvent): unknown {
+  if (parsedCache.has(event)) return parsedCache.get(event);
+  let value: unknown;
+  if (event.hasData && event.data.length > 0) {
+    const first = event.data.charCodeAt(0);
+    // Only '{' or '[' (after optional whitespace) can start a JSON object/array worth parsing.
+    if (first === 0x7b || first === 0x5b || first === 0x20 || first === 0x0a) {
+      try {
+        value = JSON.parse(event.data);
+      } catch {
+        value = undefined;
+      }
+    }
+  }
+  parsedCache.set(event, value);
+  return value;
+}

@@ -1,0 +1,117 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { SseEvent } from './sse-event.js';
+
+/** Limits of an {@link SseFramer}. */
+export interface SseFramerOptions {
+  /** Largest event (bytes of text) accepted before the stream is declared malformed. */
+  readonly maxEventBytes?: number;
+}
+
+/** Thrown when an upstream event exceeds the size limit. */
+export class SseEventTooLargeError extends Error {
+  constructor(limit: number) {
+    super(`upstream SSE event larger than ${limit} bytes`);
+    this.name = 'SseEventTooLargeError';
+  }
+}
+
+const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Splits an SSE byte stream into events while keeping each event's exact text, so that
+ * pass-through is byte-faithful. Accepts LF, CRLF and CR line endings (per the SSE spec) and
+ * chunk boundaries anywhere, including inside a multi-byte UTF-8 character.
+ *
+ * Hand-written because the pass-through needs the raw text of every event; SSE parsers on npm
+ * (eventsource-parser) hand out only the parsed fields.
+ */
+export class SseFramer {
+  readonly #decoder = new StringDecoder('utf8');
+  readonly #maxEventBytes: number;
+  #buffer = '';
+  /** Offset in #buffer from which to resume scanning for a blank line. */
+  #scanFrom = 0;
+
+  constructor(options: SseFramerOptions = {}) {
+    this.#maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+  }
+
+  /** Feeds bytes; returns the events completed by them. */
+  push(chunk: Buffer | string): SseEvent[] {
+    this.#buffer += typeof chunk === 'string' ? chunk : this.#decoder.write(chunk);
+    return this.#drain();
+  }
+
+  /** Ends the stream; returns a final event that lacked its blank line, if any. */
+  end(): SseEvent[] {
+    this.#buffer += this.#decoder.end();
+    const events = this.#drain();
+    if (this.#buffer.trim().length > 0) events.push(parseEvent(this.#buffer));
+    this.#buffer = '';
+    this.#scanFrom = 0;
+    return events;
+  }
+
+  /** Bytes buffered waiting for the end of an event. */
+  get pending(): number {
+    return this.#buffer.length;
+  }
+
+  #drain(): SseEvent[] {
+    const events: SseEvent[] = [];
+    const buf = this.#buffer;
+    let start = 0;
+    let i = this.#scanFrom;
+    const n = buf.length;
+    while (i < n) {
+      const c = buf.charCodeAt(i);
+      if (c !== 0x0a && c !== 0x0d) {
+        i++;
+        continue;
+      }
+      // End of a line at i. Find the start of the next line.
+      let next = i + 1;
+      if (c === 0x0d) {
+        if (next >= n) break; // need to know whether LF follows
+        if (buf.charCodeAt(next) === 0x0a) next++;
+      }
+      // Is the next line empty (a second line break right away)?
+      if (next >= n) break;
+      const d = buf.charCodeAt(next);
+      if (d === 0x0a || d === 0x0d) {
+        let end = next + 1;
+        if (d === 0x0d) {
+          if (end >= n) break;
+          if (buf.charCodeAt(end) === 0x0a) end++;
+        }
+        const raw = buf.slice(start, end);
+        // Stray blank lines become a data-less event so that the output stays byte-faithful.
+        events.push(raw.trim().length > 0 ? parseEvent(raw) : { raw, event: undefined, data: '', hasData: false });
+        start = end;
+        i = end;
+        continue;
+      }
+      i = next;
+    }
+    this.#buffer = start === 0 ? buf : buf.slice(start);
+    this.#scanFrom = Math.max(0, i - start);
+    if (this.#buffer.length > this.#maxEventBytes) throw new SseEventTooLargeError(this.#maxEventBytes);
+    return events;
+  }
+}
+
+/** Parses the fields of one event's text. */
+function parseEvent(raw: string): SseEvent {
+  let event: string | undefined;
+  let data: string[] | undefined;
+  for (const line of raw.split(/\r\n|\r|\n/)) {
+    if (line.length === 0 || line.charCodeAt(0) === 0x3a) continue; // blank or ':' comment
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 0x20) value = value.slice(1);
+    if (field === 'data') (data ??= []).push(value);
+    else if (field === 'event') event = value;
+  }
+  return { raw, event, data: data === undefined ? '' : data.join('\n'), hasData: data !== undefined };
+}

@@ -1,0 +1,9 @@
+/**
+ * @tollgate/testing: helpers for testing tollgate and its plugins against real HTTP on
+ * 127.0.0.1: fake provider upstreams (with the captured fixtures), a gateway harness with
+ * captured logs, fake hook receivers, a fake Oso and a fake tailscaled.
+ */
+export * from './fixtures.js';
+export * from './fake-upstream.js';
+export * from './log-capture.js';
+export * from './test-gateway.js';
