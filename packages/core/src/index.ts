@@ -74,3 +74,8 @@ export { isLoopbackAddress, normalizeAddress, LOOPBACK_LOGIN } from './identity/
 export { ApiKeyResolver } from './identity/builtin-resolvers.js';
 export { CLIENT_CLOSED_STATUS } from './pipeline/handle-llm-request.js';
 export { SESSION_HEADERS, sessionIdOf } from './pipeline/session-id.js';
+
+/** Pipeline pieces exported for test harnesses (`@tollgate/testing`) and custom servers. */
+export { RequestContextImpl, type RequestContextInit } from './pipeline/request-context-impl.js';
+export { ExchangeDraft } from './pipeline/exchange-draft.js';
+export { decideToolCall, type DecidedToolCall } from './pipeline/decide-tool-call.js';

@@ -7,3 +7,4 @@ export * from './fixtures.js';
 export * from './fake-upstream.js';
 export * from './log-capture.js';
 export * from './test-gateway.js';
+export * from './plugin-harness.js';
