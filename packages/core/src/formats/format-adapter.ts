@@ -41,6 +41,13 @@ export interface ResponseInfo {
   readonly toolCalls: ToolCall[];
   /** Token usage. */
   readonly usage: Usage;
+  /**
+   * The response in the non-streaming shape, when the body received is not in it (Gemini's
+   * `:streamGenerateContent` JSON array, reassembled); absent when the body is that shape.
+   */
+  readonly body?: unknown;
+  /** The parts of the body for `raw_responses` when it has several (the JSON array's chunks). */
+  readonly rawResponses?: readonly unknown[];
 }
 
 /** A tool call to remove, with the reason to show the model's reader. */

@@ -1,9 +1,15 @@
 import type { MockPlan } from './mock-plan.js';
 
+/** The request a mock answer is for. */
+export interface MockRenderContext {
+  /** Upstream path and query (Gemini's model and method live there). */
+  readonly path: string;
+}
+
 /** Renders a {@link MockPlan} in one API format. */
 export interface MockRenderer {
-  /** The non-streaming response body. */
-  json(plan: MockPlan): unknown;
+  /** The non-streaming response body (Gemini's `:streamGenerateContent` without `alt=sse`: a JSON array). */
+  json(plan: MockPlan, context: MockRenderContext): unknown;
   /** The streamed response: complete SSE frames, in order. */
   stream(plan: MockPlan): string[];
 }

@@ -39,7 +39,7 @@ export class MockUpstream implements Upstream {
       const frames = renderer.stream(plan).map((f) => Buffer.from(f));
       return { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }, body: Readable.from(frames, { objectMode: false }) };
     }
-    return jsonResponse(200, renderer.json(plan));
+    return jsonResponse(200, renderer.json(plan, { path: request.path }));
   }
 
   /** @inheritdoc */
