@@ -38,6 +38,7 @@ export {
   DURATION_PATTERN,
   duration,
   byteSize,
+  byteSizeValue,
   ProviderSchema,
   ProvidersSchema,
   type ProviderConfig,
@@ -56,6 +57,18 @@ export { BUILTIN_FORMATS } from './formats/builtin-formats.js';
 export { openAiChatFormat, openAiErrorBody, OPENAI_ERROR_TYPES } from './formats/openai-chat/openai-chat-adapter.js';
 export { parseToolArguments, strippedCallNote } from './formats/tool-arguments.js';
 export { contentText, asObject, asArray } from './formats/content-text.js';
+export { openAiResponsesFormat } from './formats/openai-responses/openai-responses-adapter.js';
+export { OpenAiResponsesStreamAssembler } from './formats/openai-responses/openai-responses-stream.js';
+export { openAiResponsesToolCalls, openAiResponsesUsage, stripOpenAiResponsesToolCalls, RESPONSES_CALL_ITEMS } from './formats/openai-responses/openai-responses-response.js';
+export { anthropicMessagesFormat, anthropicErrorBody, ANTHROPIC_ERROR_TYPES } from './formats/anthropic-messages/anthropic-messages-adapter.js';
+export { AnthropicMessagesStreamAssembler } from './formats/anthropic-messages/anthropic-messages-stream.js';
+export { anthropicToolCalls, anthropicUsage, stripAnthropicToolCalls } from './formats/anthropic-messages/anthropic-messages-response.js';
+export { geminiFormat, geminiErrorBody, GEMINI_ERROR_STATUSES } from './formats/gemini/gemini-adapter.js';
+export { GeminiStreamAssembler } from './formats/gemini/gemini-stream.js';
+export { GeminiReassembler, geminiCallId, type GeminiCallState, type GeminiChunkInfo, type GeminiPartRef } from './formats/gemini/gemini-reassembler.js';
+export { geminiUsage, readGeminiResponse, stripGeminiToolCalls } from './formats/gemini/gemini-response.js';
+export { parseGeminiTarget, isSafeGeminiModel, type GeminiTarget } from './formats/gemini/gemini-path.js';
+export { applyPartialArgs, parseArgPath } from './formats/gemini/gemini-partial-args.js';
 
 export { type SseEvent, createSseEvent, formatSseEvent, sseJson } from './sse/sse-event.js';
 export { SseFramer, SseEventTooLargeError, type SseFramerOptions } from './sse/sse-framer.js';
@@ -64,10 +77,11 @@ export { ProviderRegistry, ENDPOINT_OF_FORMAT, type ResolvedProvider, type Route
 export type { Upstream, UpstreamRequest, UpstreamResponse } from './providers/upstream.js';
 export { HttpUpstream, type HttpUpstreamOptions } from './providers/http-upstream.js';
 export { MockUpstream } from './providers/mock/mock-upstream.js';
-export { registerMockRenderer, mockRenderer, type MockRenderer } from './providers/mock/mock-renderers.js';
+export { registerMockRenderer, mockRenderer, type MockRenderer, type MockRenderContext } from './providers/mock/mock-renderers.js';
 export { planMockResponse, mockArguments, chunkText, MOCK_CREATED, type MockPlan, type MockToolCall } from './providers/mock/mock-plan.js';
 export { joinUpstreamPath } from './providers/upstream-url.js';
 export { parseHeaderLines, isSafeHeader } from './providers/header-lines.js';
+export { buildUpstreamHeaders, clientResponseHeaders, providerAuthHeader } from './providers/upstream-headers.js';
 
 export { clientCredential, CREDENTIAL_HEADERS } from './identity/client-credential.js';
 export { isLoopbackAddress, normalizeAddress, LOOPBACK_LOGIN } from './identity/loopback.js';

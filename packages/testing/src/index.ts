@@ -8,3 +8,5 @@ export * from './fake-upstream.js';
 export * from './log-capture.js';
 export * from './test-gateway.js';
 export * from './plugin-harness.js';
+export * from './fake-tailscaled.js';
+export * from './fake-hook-receiver.js';

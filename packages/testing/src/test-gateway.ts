@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CreateGatewayOptions, type Exchange, type Gateway, createGateway } from '@tollgate/core';
+import { type CreateGatewayOptions, type Exchange, type Gateway, STAGE_OBSERVE, type TollgatePlugin, createGateway } from '@tollgate/core';
 import { LogCapture } from './log-capture.js';
 
 /** A gateway listening on 127.0.0.1:0 for a test. */
@@ -28,27 +28,35 @@ export type TestGatewayOptions = Omit<CreateGatewayOptions, 'logDestination' | '
   readonly recordExchanges?: boolean;
 };
 
+/** Name of the plugin that records exchanges. */
+export const TEST_RECORDER = 'test-recorder';
+
 /**
  * Starts a gateway on 127.0.0.1 (port 0) with captured logs and a temporary data directory.
- * Plugins default to none (`plugins: []`) so a test states exactly what it loads.
+ * Plugins default to none (`plugins: []`) so a test states exactly what it loads. Exchanges are
+ * recorded by a plugin placed after the test's plugins, so they are recorded across reloads.
  */
 export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
   const logs = new LogCapture();
   const tempDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'tollgate-test-')) : undefined;
   const dataDir = options.dataDir ?? (tempDir as string);
-  const gateway = await createGateway({ plugins: [], ...options, dataDir, logDestination: logs.stream });
   const exchanges: Exchange[] = [];
   const waiters: Array<{ n: number; resolve: (e: Exchange) => void }> = [];
-  const record = (): void => {
-    gateway.hooks.onResponse.tap({ name: 'test-recorder', stage: 1_000_000 }, (e) => {
-      exchanges.push(e);
-      for (const w of waiters.filter((x) => exchanges.length >= x.n)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(exchanges[w.n - 1] as Exchange);
-      }
-    });
+  const recorder: TollgatePlugin = {
+    name: TEST_RECORDER,
+    apply(host) {
+      host.hooks.onResponse.tap({ name: TEST_RECORDER, stage: STAGE_OBSERVE * 1000 }, (e) => {
+        exchanges.push(e);
+        for (const w of waiters.filter((x) => exchanges.length >= x.n)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(exchanges[w.n - 1] as Exchange);
+        }
+      });
+    },
   };
-  if (options.recordExchanges !== false) record();
+  const { recordExchanges, ...rest } = options;
+  const plugins = [...(options.plugins ?? []), ...(recordExchanges === false ? [] : [recorder])];
+  const gateway = await createGateway({ ...rest, plugins, dataDir, logDestination: logs.stream });
   const address = await gateway.listen({ host: '127.0.0.1', port: 0 });
   return {
     gateway,

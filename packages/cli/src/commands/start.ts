@@ -63,7 +63,15 @@ async function serve(options: StartOptions, worker: boolean): Promise<number> {
     }
     throw err;
   }
-  const address = await gateway.listen({ host: options.host, port: options.port });
+  let address;
+  try {
+    address = await gateway.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    // Release what start-up opened (plugins' ready work, pools) so the process can exit.
+    await gateway.close();
+    process.stderr.write(`tollgate: cannot listen: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
   if (!worker) {
     const source = options.config ?? 'built-in default (mock LLM, callers on this machine)';
     process.stderr.write(`tollgate listening on http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port} (config: ${source})\n`);
@@ -142,6 +150,9 @@ export const startCommand: Command = {
   async run(args) {
     const options = parse(args);
     if (cluster.isPrimary && options.workers > 1) return supervise(options);
-    return serve(options, !cluster.isPrimary);
+    const code = await serve(options, !cluster.isPrimary);
+    // A worker's IPC channel keeps it alive: let go of the primary so the worker can exit.
+    cluster.worker?.disconnect();
+    return code;
   },
 };

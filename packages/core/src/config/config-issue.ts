@@ -1,4 +1,4 @@
-import { TollgateError } from '../errors.js';
+import { TollgateError, type TollgateErrorCode } from '../errors.js';
 
 /** One problem found in a configuration. */
 export interface ConfigIssue {
@@ -8,6 +8,12 @@ export interface ConfigIssue {
   readonly path: string;
   /** What is wrong. */
   readonly message: string;
+  /**
+   * The error code of a plugin problem (`TG_ERR_PLUGIN_NOT_FOUND`, `TG_ERR_PLUGIN_INVALID`,
+   * `TG_ERR_PLUGIN_CONFIG`, `TG_ERR_PLUGIN_VERSION_MISMATCH`, `TG_ERR_PLUGIN_DEPENDENCY`), so
+   * that tools and tests can tell problems apart without parsing messages.
+   */
+  readonly code?: TollgateErrorCode;
 }
 
 /** Formats an issue as one line (`plugins.webhook/hooks/oso/url: must be string`). */

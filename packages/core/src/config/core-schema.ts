@@ -1,3 +1,4 @@
+import bytes from 'bytes';
 import { Type } from 'typebox';
 import { WARN_UNKNOWN } from './validate-section.js';
 
@@ -10,6 +11,11 @@ export const DURATION_PATTERN = `^(0|[+]?(${DURATION_UNIT})+)$`;
 /** A Go duration string schema with a default. */
 export function duration(defaultValue?: string) {
   return Type.String({ pattern: DURATION_PATTERN, ...(defaultValue === undefined ? {} : { default: defaultValue }) });
+}
+
+/** The number of bytes a validated {@link byteSize} value stands for (`"20mb"` → 20971520). */
+export function byteSizeValue(value: number | string): number {
+  return typeof value === 'number' ? value : (bytes.parse(value) ?? 0);
 }
 
 /** A byte size (`20mb`, `512kb`) or a number of bytes, with a default. */

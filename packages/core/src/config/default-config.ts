@@ -15,6 +15,8 @@ export function defaultConfig(): Record<string, unknown> {
         models: [...DEFAULT_MOCK_MODELS],
       },
     },
-    grants: [{ src: ['(loopback)'], app: { 'tailscale.com/cap/aperture': [{ role: 'admin' }] } }],
+    // As in Aperture's default config, a role and model access are separate capabilities: a
+    // role alone grants no model (deny by default).
+    grants: [{ src: ['(loopback)'], app: { 'tailscale.com/cap/aperture': [{ role: 'admin' }, { models: '**' }] } }],
   };
 }

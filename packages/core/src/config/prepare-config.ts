@@ -129,6 +129,7 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
             severity: 'error',
             path: `plugins.${label}`,
             message: `${imported.file} does not export a plugin (expected a default export made with definePlugin({ name, create }))`,
+            code: 'TG_ERR_PLUGIN_INVALID',
           });
         }
       } catch (err) {
@@ -136,21 +137,21 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
         if (usingDefaults && defaults !== undefined && TollgateError.is(err, 'TG_ERR_PLUGIN_NOT_FOUND')) {
           const needed = defaults.sections.filter((s) => resolved[s] !== undefined);
           if (needed.length === 0) continue; // an absent default plugin is fine when nothing needs it
-          issues.push({ severity: 'error', path: `plugins.${label}`, message: `section "${needed.join('", "')}" needs plugin "${label}": ${errorMessage(err)}` });
+          issues.push({ severity: 'error', path: `plugins.${label}`, message: `section "${needed.join('", "')}" needs plugin "${label}": ${errorMessage(err)}`, code: err.code });
           continue;
         }
-        issues.push({ severity: 'error', path: `plugins.${label}`, message: errorMessage(err) });
+        issues.push({ severity: 'error', path: `plugins.${label}`, message: errorMessage(err), code: TollgateError.is(err) ? err.code : 'TG_ERR_PLUGIN_INVALID' });
       }
     } else if (isPluginDefinition(target)) pending.push({ label, definition: target as PluginDefinition<unknown>, rawOptions });
     else if (isPluginInstance(target)) pending.push({ label, instance: target, rawOptions: undefined });
-    else issues.push({ severity: 'error', path: `plugins.${label}`, message: 'is neither a plugin definition nor a plugin instance' });
+    else issues.push({ severity: 'error', path: `plugins.${label}`, message: 'is neither a plugin definition nor a plugin instance', code: 'TG_ERR_PLUGIN_INVALID' });
   }
 
   // Duplicate names.
   const seenNames = new Set<string>();
   for (const p of pending) {
     const name = p.definition?.name ?? p.instance?.name ?? p.label;
-    if (seenNames.has(name)) issues.push({ severity: 'error', path: `plugins.${name}`, message: 'is listed twice' });
+    if (seenNames.has(name)) issues.push({ severity: 'error', path: `plugins.${name}`, message: 'is listed twice', code: 'TG_ERR_PLUGIN_CONFIG' });
     seenNames.add(name);
   }
 
@@ -167,16 +168,16 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
     let opts: unknown = p.rawOptions ?? {};
     if (def.options !== undefined) {
       const r = validateSection(owner, def.options, p.rawOptions ?? {});
-      issues.push(...r.issues);
+      issues.push(...pluginIssues(r.issues));
       opts = r.value;
     } else if (p.rawOptions !== undefined && Object.keys(p.rawOptions).length > 0) {
-      issues.push({ severity: 'error', path: owner, message: 'takes no options' });
+      issues.push({ severity: 'error', path: owner, message: 'takes no options', code: 'TG_ERR_PLUGIN_CONFIG' });
     }
     const sections: Record<string, unknown> = {};
     for (const [section, schema] of Object.entries(def.sections ?? {})) {
       const other = owned.get(section);
       if (other !== undefined || section in CORE_SECTIONS) {
-        issues.push({ severity: 'error', path: owner, message: `section "${section}" is already owned by ${other ?? 'core'}` });
+        issues.push({ severity: 'error', path: owner, message: `section "${section}" is already owned by ${other ?? 'core'}`, code: 'TG_ERR_PLUGIN_CONFIG' });
         continue;
       }
       owned.set(section, owner);
@@ -185,14 +186,14 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
         continue;
       }
       const r = validateSection(`${owner}/${section}`, schema, resolved[section]);
-      issues.push(...r.issues);
+      issues.push(...pluginIssues(r.issues));
       sections[section] = r.value;
     }
     if (def.core !== undefined && !semver.satisfies(CORE_VERSION, def.core, { includePrerelease: true })) {
-      issues.push({ severity: 'error', path: owner, message: `needs @tollgate/core ${def.core}, this is ${CORE_VERSION} (TG_ERR_PLUGIN_VERSION_MISMATCH)` });
+      issues.push({ severity: 'error', path: owner, message: `needs @tollgate/core ${def.core}, this is ${CORE_VERSION}`, code: 'TG_ERR_PLUGIN_VERSION_MISMATCH' });
     }
     for (const dep of def.dependencies ?? []) {
-      if (!seenNames.has(dep)) issues.push({ severity: 'error', path: owner, message: `needs plugin "${dep}", which is not loaded (TG_ERR_PLUGIN_DEPENDENCY)` });
+      if (!seenNames.has(dep)) issues.push({ severity: 'error', path: owner, message: `needs plugin "${dep}", which is not loaded`, code: 'TG_ERR_PLUGIN_DEPENDENCY' });
     }
     prepared.push({ name: def.name, definition: def, options: opts, sections });
   }
@@ -205,7 +206,7 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
       try {
         issues.push(...p.definition.check({ options: p.options, sections: p.sections, config, plugins: names }));
       } catch (err) {
-        issues.push({ severity: 'error', path: `plugins.${p.name}`, message: `config check failed: ${errorMessage(err)}` });
+        issues.push({ severity: 'error', path: `plugins.${p.name}`, message: `config check failed: ${errorMessage(err)}`, code: 'TG_ERR_PLUGIN_CONFIG' });
       }
     }
   }
@@ -224,16 +225,23 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
   return { config, plugins: prepared, warnings: issues, secrets };
 }
 
+/** Tags a plugin's schema errors with `TG_ERR_PLUGIN_CONFIG` (warnings stay uncoded). */
+function pluginIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return issues.map((i) => (i.severity === 'error' && i.code === undefined ? { ...i, code: 'TG_ERR_PLUGIN_CONFIG' } : i));
+}
+
 /** Aperture's provider warnings (malformed `add_headers`, no models). */
 function providerWarnings(providers: GatewayConfig['providers'] | undefined): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const [id, p] of Object.entries(providers ?? {})) {
-    p.add_headers.forEach((line, i) => {
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[^\r\n]*$/.test(line)) {
+    // Runs on unvalidated values too (every problem is reported at once): skip what is malformed.
+    if (p === null || typeof p !== 'object') continue;
+    (Array.isArray(p.add_headers) ? p.add_headers : []).forEach((line, i) => {
+      if (typeof line === 'string' && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[^\r\n]*$/.test(line)) {
         out.push({ severity: 'warning', path: `config/providers/${id}/add_headers/${i}`, message: `malformed header "${line.replace(/[\r\n]/g, '\\n')}" (expected "Name: value"); ignored` });
       }
     });
-    if (p.models.length === 0) out.push({ severity: 'warning', path: `config/providers/${id}/models`, message: 'provider lists no models' });
+    if (Array.isArray(p.models) && p.models.length === 0) out.push({ severity: 'warning', path: `config/providers/${id}/models`, message: 'provider lists no models' });
   }
   return out;
 }

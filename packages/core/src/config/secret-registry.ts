@@ -35,6 +35,16 @@ export class SecretRegistry {
   /** Replaces every registered secret in `text` with `***`. */
   scrub(text: string): string {
     if (this.#secrets.size === 0) return text;
+    // Every log line comes through here and almost none holds a secret: a plain substring search
+    // per secret settles that faster than the alternation regex (which then does the replacing).
+    let found = false;
+    for (const s of this.#secrets) {
+      if (text.includes(s)) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return text;
     this.#pattern ??= new RegExp(
       [...this.#secrets]
         .sort((a, b) => b.length - a.length)

@@ -150,13 +150,19 @@ export class Gateway {
     );
     if (listen.max_connections > 0) server.maxConnections = listen.max_connections;
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? listen.port, options.host ?? listen.host, () => {
-        server.off('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? listen.port, options.host ?? listen.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (err) {
+      // Not listening after all (e.g. EADDRINUSE): allow another listen(), and close() skips it.
+      this.#server = undefined;
+      throw err;
+    }
     const address = server.address() as AddressInfo;
     this.logger.info({ host: address.address, port: address.port }, 'tollgate listening');
     return address;

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
-import bytes from 'bytes';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
+import { byteSizeValue } from '../config/core-schema.js';
 import { durationMs } from '../config/duration.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { PreparedPlugin } from '../config/prepare-config.js';
@@ -36,10 +36,6 @@ export interface RuntimeDeps {
   readonly upstreamFactory?: UpstreamFactory;
   /** Tap statistics table shared across reloads. */
   readonly tapStats: TapStatsTable;
-}
-
-function sizeBytes(value: number | string): number {
-  return typeof value === 'number' ? value : (bytes.parse(value) ?? 0);
 }
 
 /** The default upstream factory: the mock for `mock://`, an undici pool otherwise. */
@@ -84,9 +80,9 @@ export class Runtime implements PipelineRuntime {
     this.logger = logger;
     this.accessLog = config.logging.access_log;
     this.limits = {
-      maxBodyBytes: sizeBytes(config.limits.max_body_size),
-      maxResponseBytes: sizeBytes(config.limits.max_response_size),
-      maxEventBytes: sizeBytes(config.limits.max_event_size),
+      maxBodyBytes: byteSizeValue(config.limits.max_body_size),
+      maxResponseBytes: byteSizeValue(config.limits.max_response_size),
+      maxEventBytes: byteSizeValue(config.limits.max_event_size),
       maxJsonDepth: config.limits.max_json_depth,
     };
     this.#middleware = this.#buildRouter();

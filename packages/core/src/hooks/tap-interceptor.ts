@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { PluginHookError } from '../errors.js';
+import type { Denial } from '../types/denial.js';
 import type { TollgateHooks } from './create-hooks.js';
 
 /** Per-tap call statistics collected by the interceptor. */
@@ -27,14 +28,29 @@ interface FullTapLike {
 /** Hooks whose tap errors are logged and swallowed (observers never reach the client). */
 const OBSERVER_HOOKS = new Set(['onResponse']);
 
+/** Hooks whose taps return a {@link Denial}; one without `by` is credited to the tap. */
+const DENIAL_HOOKS = new Set(['onRequest', 'onToolCall']);
+
+/** Returns `value` with `by` set to `tap` when it is a Denial that does not say who denied. */
+function credit(value: unknown, tap: string): unknown {
+  if (value === null || typeof value !== 'object' || typeof (value as Denial).message !== 'string' || (value as Denial).by !== undefined) return value;
+  return { ...(value as Denial), by: tap };
+}
+
 /**
  * Installs one `register` interceptor on every hook: each tap is timed (stats per hook and
  * tap) and its errors are wrapped in {@link PluginHookError} naming the plugin and the hook.
- * For observer hooks (`onResponse`) a failing tap is logged and does not affect the others.
+ * For observer hooks (`onResponse`) a failing tap is logged and does not affect the others. A
+ * Denial returned by an `onRequest`/`onToolCall` tap without `by` gets the tap's name. `isUsed()`
+ * keeps meaning "has taps" (tapable would otherwise count this interceptor as a use).
  */
 export function interceptTaps(hooks: TollgateHooks, logger: Logger, stats: TapStatsTable = new Map()): TapStatsTable {
-  for (const [hookName, hook] of Object.entries(hooks) as [string, { intercept(i: object): void }][]) {
+  for (const [hookName, hook] of Object.entries(hooks) as [string, { intercept(i: object): void; isUsed(): boolean; readonly taps: readonly unknown[] }][]) {
+    // tapable counts any interceptor as use; this one only wraps taps at registration and adds
+    // nothing at call time, so a hook stays unused (and skipped by core) until something taps it.
+    hook.isUsed = () => hook.taps.length > 0;
     const observer = OBSERVER_HOOKS.has(hookName);
+    const denials = DENIAL_HOOKS.has(hookName);
     hook.intercept({
       register: (tap: FullTapLike) => {
         const key = `${hookName}/${tap.name}`;
@@ -70,7 +86,7 @@ export function interceptTaps(hooks: TollgateHooks, logger: Logger, stats: TapSt
             return Promise.resolve(result).then(
               (value) => {
                 record(start, false);
-                return value;
+                return denials ? credit(value, tap.name) : value;
               },
               (err: unknown) => {
                 record(start, true);
@@ -86,7 +102,7 @@ export function interceptTaps(hooks: TollgateHooks, logger: Logger, stats: TapSt
             try {
               const value = original(...args);
               record(start, false);
-              return value;
+              return denials ? credit(value, tap.name) : value;
             } catch (err) {
               record(start, true);
               const wrapped = fail(err);
@@ -106,7 +122,7 @@ export function interceptTaps(hooks: TollgateHooks, logger: Logger, stats: TapSt
               if (err) {
                 const wrapped = fail(err);
                 callback(wrapped ?? null, undefined);
-              } else callback(null, value);
+              } else callback(null, denials ? credit(value, tap.name) : value);
             };
             try {
               original(...args, finish);

@@ -8,17 +8,67 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Reads a whole stream into one Buffer, destroying it and throwing once it exceeds `limit` bytes. */
-export async function readLimited(stream: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      stream.destroy();
-      throw new BodyTooLargeError(limit);
+function ignore(): void {}
+
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+}
+
+/**
+ * Reads a whole stream into one Buffer, destroying it and throwing once it exceeds `limit` bytes.
+ * Rejects with the stream's error, or `ERR_STREAM_PREMATURE_CLOSE` when it closes before its end
+ * (as `for await` would). Plain listeners rather than an async iterator: this runs on every
+ * non-streamed response, and the iterator's promises showed in the profile.
+ */
+export function readLimited(stream: Readable, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (stream.errored) {
+      reject(stream.errored);
+      return;
     }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+    if (stream.readableEnded) {
+      resolve(Buffer.alloc(0));
+      return;
+    }
+    if (stream.destroyed) {
+      reject(prematureClose());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        // Destroying an undici body emits its abort error; nobody else listens any more.
+        stream.on('error', ignore);
+        stream.destroy();
+        reject(new BodyTooLargeError(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(stream.errored ?? prematureClose());
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
 }

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { IdentityConfig } from '../config/core-schema.js';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
 import { STAGE_AUTHENTICATE, STAGE_FALLBACK } from '../hooks/stages.js';
@@ -11,7 +11,9 @@ export const API_KEY_RESOLVER = 'api-keys';
 export const LOOPBACK_RESOLVER = 'loopback';
 
 function digest(key: string): Buffer {
-  return createHash('sha256').update(key).digest();
+  // One-shot `crypto.hash` (Node >= 20.12): a third of the cost of createHash().update().digest(),
+  // and this runs on every request.
+  return hash('sha256', key, 'buffer');
 }
 
 /**

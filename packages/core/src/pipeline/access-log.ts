@@ -1,11 +1,36 @@
 import type { Logger } from 'pino';
 import type { Exchange } from '../types/exchange.js';
 
-/** Writes the one access line of a request: status, model, provider, identity, timings, tool calls, decisions. */
-export function logAccess(log: Logger, e: Exchange): void {
+/** Per root logger, the child that writes access lines (see {@link logAccess}). */
+const accessLoggers = new WeakMap<Logger, Logger>();
+
+/**
+ * The access logger of `root`: a child without pino's redaction paths. The access line holds only
+ * flat values core fills in (no headers, keys or bodies), so those paths never match it, but pino
+ * runs every wildcard path (`*.apikey`, ...) against every field of every line: 11 µs a line,
+ * about 5% of a proxied request's CPU. The secret scrub on the serialised line still applies.
+ * It follows the root's level, which a reload changes.
+ */
+function accessLoggerOf(root: Logger): Logger {
+  let access = accessLoggers.get(root);
+  if (access === undefined) {
+    access = root.child({}, { redact: [] });
+    accessLoggers.set(root, access);
+  }
+  if (access.level !== root.level) access.level = root.level;
+  return access;
+}
+
+/**
+ * Writes the one access line of a request through the root logger `root`, bound to the request id
+ * like the request's own logger: status, model, provider, identity, timings, tool calls, decisions.
+ */
+export function logAccess(root: Logger, e: Exchange): void {
+  if (!root.isLevelEnabled('info')) return;
   const blocked = e.toolDecisions.filter((d) => d.outcome === 'blocked').length;
   const stripped = e.toolDecisions.filter((d) => d.outcome === 'stripped').length;
   const line: Record<string, unknown> = {
+    reqId: e.requestId,
     status: e.status,
     method: e.method,
     path: e.path,
@@ -27,5 +52,5 @@ export function logAccess(log: Logger, e: Exchange): void {
   if (e.decisions.length > 0) line.decisions = e.decisions.map((d) => `${d.plugin}:${d.subject}=${d.allowed ? 'allow' : 'deny'}${d.reason ? ` (${d.reason})` : ''}`);
   if (e.aborted) line.aborted = true;
   if (e.error !== undefined) line.error = e.error.message;
-  log.info(line, 'request completed');
+  accessLoggerOf(root).info(line, 'request completed');
 }

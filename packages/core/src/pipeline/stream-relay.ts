@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { AssembledResponse, CompletedCall, FormatAdapter, StreamAssembler, StrippedCall } from '../formats/format-adapter.js';
@@ -55,12 +54,34 @@ export interface StreamOutcome {
   readonly wroteAny: boolean;
 }
 
+/**
+ * Resolves when `res` can take more data or is closed, and removes both listeners either way
+ * (`Promise.race` of two `once()` would leave one behind on every wait of a long stream).
+ */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 interface Held {
   readonly event: SseEvent;
   readonly calls?: readonly string[];
 }
 
 type CallStatus = 'pending' | 'allowed' | 'stripped' | 'blocked';
+
+/** True when a chunk's last byte ends a line (so no character or event is cut at its end). */
+function endsWithLineBreak(chunk: Buffer | string): boolean {
+  const last = typeof chunk === 'string' ? chunk.charCodeAt(chunk.length - 1) : chunk[chunk.length - 1];
+  return last === 0x0a || last === 0x0d;
+}
 
 /**
  * Relays an upstream SSE stream to the client event by event, with backpressure. Every event
@@ -82,6 +103,10 @@ export class StreamRelay {
   #wroteAny = false;
   #error: ApiError | undefined;
   #ended = false;
+  /** Text written while the events of one upstream chunk are relayed; sent as one write. */
+  #batch: string | undefined;
+  /** Events of the current batch written exactly as received. */
+  #batchExact = 0;
 
   constructor(options: StreamRelayOptions) {
     this.#o = options;
@@ -93,16 +118,26 @@ export class StreamRelay {
     const framer = new SseFramer({ maxEventBytes: this.#o.maxEventBytes });
     const res = this.#o.res;
     try {
+      // True when the chunk about to be read starts on an event boundary (nothing pending in the
+      // framer, nor half a character in its decoder).
+      let boundary = true;
       for await (const chunk of body as AsyncIterable<Buffer>) {
         const events = framer.push(chunk);
-        if (events.length === 1) this.#accept(events[0] as SseEvent);
-        else if (events.length > 1) {
-          res.cork();
+        const whole = boundary && framer.pending === 0 && endsWithLineBreak(chunk);
+        boundary = framer.pending === 0 && endsWithLineBreak(chunk);
+        if (events.length > 0) {
+          // One write per upstream chunk, not per event (each write is a chunked-encoding frame
+          // and a buffer of its own); and when every event of a chunk that holds only whole
+          // events goes out unchanged, the chunk's own bytes go, not the text re-encoded.
+          this.#batch = '';
+          this.#batchExact = 0;
           for (const ev of events) this.#accept(ev);
-          res.uncork();
+          const text = this.#batch;
+          this.#batch = undefined;
+          if (text.length > 0 && !res.destroyed && !res.writableEnded) res.write(whole && this.#batchExact === events.length ? chunk : text);
         }
         if (this.#error !== undefined || res.destroyed) break;
-        if (res.writableNeedDrain) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        if (res.writableNeedDrain) await drainedOrClosed(res);
       }
       if (this.#error === undefined && !res.destroyed) {
         for (const ev of framer.end()) this.#accept(ev);
@@ -187,6 +222,7 @@ export class StreamRelay {
 
   #write(event: SseEvent): void {
     if (this.#stripped.size === 0) {
+      if (this.#batch !== undefined) this.#batchExact++;
       this.#writeRaw(event.raw);
       return;
     }
@@ -201,7 +237,8 @@ export class StreamRelay {
       res.writeHead(this.#o.status, this.#o.headers);
       this.#o.onFirstByte();
     }
-    res.write(text);
+    if (this.#batch !== undefined) this.#batch += text;
+    else res.write(text);
   }
 
   #end(): void {

@@ -5,8 +5,17 @@ import type { ProviderRegistry } from '../providers/provider-registry.js';
 import { clientCredential } from '../identity/client-credential.js';
 import { isLoopbackAddress, normalizeAddress } from '../identity/loopback.js';
 import { openAiErrorBody } from '../formats/openai-chat/openai-chat-adapter.js';
-import { apiError } from '../types/api-error.js';
+import { PluginHookError } from '../errors.js';
+import { type ApiError, ApiErrorException, apiError } from '../types/api-error.js';
 import type { Logger } from 'pino';
+
+/** The error a failed identify/listModels tap answers with (a plugin's ApiError, else 500). */
+function modelsError(err: unknown, log: Logger): ApiError {
+  if (err instanceof ApiErrorException) return err.apiError;
+  if (err instanceof PluginHookError && err.cause instanceof ApiErrorException) return err.cause.apiError;
+  log.error({ err }, 'models request failed');
+  return apiError('internal', err instanceof PluginHookError ? `plugin "${err.plugin}" failed in ${err.hook}` : 'internal gateway error');
+}
 
 /**
  * `GET /v1/models`: the models the caller may use (every enabled provider's models, filtered by
@@ -18,20 +27,27 @@ export async function handleModels(ctx: Context, hooks: TollgateHooks, providers
   ctx.set('x-request-id', requestId);
   const log = logger.child({ reqId: requestId });
   const remoteAddress = normalizeAddress(ctx.req.socket.remoteAddress);
-  const identity = await hooks.identify.promise({
-    requestId,
-    remoteAddress,
-    remotePort: ctx.req.socket.remotePort ?? 0,
-    isLoopback: isLoopbackAddress(remoteAddress),
-    headers: ctx.req.headers,
-    credential: clientCredential(ctx.req.headers, new URLSearchParams(ctx.querystring)),
-  });
-  if (identity === undefined || identity === null) {
-    ctx.status = 401;
-    ctx.body = openAiErrorBody(apiError('authentication', 'caller not identified: present a valid API key, or call from an identified device', { code: 'unauthenticated' }));
+  let models;
+  try {
+    const identity = await hooks.identify.promise({
+      requestId,
+      remoteAddress,
+      remotePort: ctx.req.socket.remotePort ?? 0,
+      isLoopback: isLoopbackAddress(remoteAddress),
+      headers: ctx.req.headers,
+      credential: clientCredential(ctx.req.headers, new URLSearchParams(ctx.querystring)),
+    });
+    if (identity === undefined || identity === null) {
+      throw new ApiErrorException(apiError('authentication', 'caller not identified: present a valid API key, or call from an identified device', { code: 'unauthenticated' }));
+    }
+    models = hooks.listModels.isUsed() ? await hooks.listModels.promise(providers.models(), { identity, log }) : providers.models();
+  } catch (err) {
+    const error = modelsError(err, log);
+    ctx.status = error.status;
+    if (error.headers !== undefined) ctx.set(error.headers);
+    ctx.body = openAiErrorBody(error);
     return;
   }
-  const models = hooks.listModels.isUsed() ? await hooks.listModels.promise(providers.models(), { identity, log }) : providers.models();
   ctx.body = {
     object: 'list',
     data: models.map((m) => ({
