@@ -23,12 +23,19 @@ export type GrantRole = 'admin' | 'user';
  * What the caller may do for this request: the union of every grant whose `src` matches, with
  * model-scoped capability objects counted only when the requested model matches. Computed once
  * per request by the grants plugin (stage authorize) and shared through request state.
+ * The object is frozen and may be shared by several requests of the same caller: never mutate
+ * it (nor its maps and sets).
  */
 export interface EffectiveCapabilities {
   /** Highest role granted (absent: no role, the request is refused). */
   readonly role?: GrantRole;
   /** True when some capability grants the requested `provider/model`. */
   readonly modelAllowed: boolean;
+  /**
+   * The `provider/model` these capabilities were computed for (`openai/gpt-5`). Always set by
+   * the grants plugin; optional so that hand-built values (test fakes) need not carry it.
+   */
+  readonly model?: string;
   /** Hooks to fire for this request, merged per hook name (fires once each). */
   readonly hooks: ReadonlyMap<string, HookWiring>;
   /** Quota buckets (`{bucket}` objects) that apply. */
