@@ -2,7 +2,7 @@ import { type Denial, type Exchange, type PluginInput, type ToolCall, type Tollg
 import { type FakeUpstream, type FixtureFormat, type TestGateway, chunksToSse, readChunkLines, readFixture, startFakeUpstream, startTestGateway } from '@tollgate/testing';
 
 /** Model ids the test gateway routes to the fake upstream, one provider per API family. */
-export const MODELS = { anthropic: 'claude-sonnet-4-5', openai: 'gpt-5', gemini: 'gemini-2.5-flash', mock: 'mock-1', chatOnly: 'chat-only-model' } as const;
+export const MODELS = { anthropic: 'claude-sonnet-4-6', openai: 'gpt-5', gemini: 'gemini-2.5-flash', mock: 'mock-1', chatOnly: 'chat-only-model' } as const;
 
 /** Provider keys the gateway injects upstream (never sent by clients). */
 export const PROVIDER_KEYS = { anthropic: 'sk-ant-provider-key', openai: 'sk-openai-provider-key', gemini: 'goog-provider-key' } as const;

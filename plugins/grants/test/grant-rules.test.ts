@@ -13,11 +13,11 @@ import { createPluginHarness } from '@tollgate/testing';
 const AP = 'tailscale.com/cap/aperture';
 
 const PROVIDERS = {
-  anthropic: { baseurl: 'mock://', models: ['claude-sonnet-4-5', 'claude-opus-4-5'] },
+  anthropic: { baseurl: 'mock://', models: ['claude-sonnet-4-6', 'claude-opus-4-5'] },
   openai: { baseurl: 'mock://', models: ['gpt-5', 'gpt-5-mini'] },
   'aperture-eu': { baseurl: 'mock://', models: ['qwen3-coder'] },
-  // A model id with a slash: its subject is `openrouter/anthropic/claude-sonnet-4-5`.
-  openrouter: { baseurl: 'mock://', models: ['anthropic/claude-sonnet-4-5'] },
+  // A model id with a slash: its subject is `openrouter/anthropic/claude-sonnet-4-6`.
+  openrouter: { baseurl: 'mock://', models: ['anthropic/claude-sonnet-4-6'] },
 };
 
 const user = (login: string, groups: string[] = []): Identity => createIdentity({ login, groups, resolver: 'test' });
@@ -65,7 +65,7 @@ function apertureDefault(osoSrc: string[] = []): { providers: Record<string, unk
     ],
     providers: {
       openai: { baseurl: 'mock://', name: 'OpenAI', apikey: 'x', models: ['gpt-5', 'gpt-5-mini', 'gpt-5-nano', 'gpt-4.1', 'gpt-4.1-nano', 'gpt-5.1-codex', 'gpt-5.1-codex-max'] },
-      anthropic: { baseurl: 'mock://', name: 'Anthropic', apikey: 'x', models: ['claude-sonnet-4-5', 'claude-sonnet-4-5-20250929', 'claude-haiku-4-5', 'claude-haiku-4-5-20251001', 'claude-opus-4-5', 'claude-opus-4-5-20251101'] },
+      anthropic: { baseurl: 'mock://', name: 'Anthropic', apikey: 'x', models: ['claude-sonnet-4-6', 'claude-sonnet-4-6-20250929', 'claude-haiku-4-5', 'claude-haiku-4-5-20251001', 'claude-opus-4-5', 'claude-opus-4-5-20251101'] },
     },
     hooks: OSO_HOOKS,
   };
@@ -110,17 +110,17 @@ const ROWS: Row[] = [
   { name: 'a role in a model-scoped object, matching model', grants: [grant(['*'], { role: 'user', models: 'anthropic/**' })], who: alice, model: 'claude-opus-4-5', expect: 'allow', role: 'user' },
 
   // --- models globs -------------------------------------------------------------------------
-  { name: '"**" grants every model', grants: [USER_ALL(['*'])], who: alice, model: 'anthropic/claude-sonnet-4-5', expect: 'allow', role: 'user' },
+  { name: '"**" grants every model', grants: [USER_ALL(['*'])], who: alice, model: 'anthropic/claude-sonnet-4-6', expect: 'allow', role: 'user' },
   { name: '"anthropic/**" grants anthropic models', grants: [grant(['*'], { role: 'user' }, { models: 'anthropic/**' })], who: alice, model: 'claude-opus-4-5', expect: 'allow', role: 'user' },
   { name: '"anthropic/**" does not grant openai models', grants: [grant(['*'], { role: 'user' }, { models: 'anthropic/**' })], who: alice, model: 'gpt-5', expect: 'not-found' },
   { name: '"openai/gpt-5" grants exactly openai/gpt-5', grants: [grant(['*'], { role: 'user' }, { models: 'openai/gpt-5' })], who: alice, model: 'gpt-5', expect: 'allow', role: 'user' },
   { name: '"openai/gpt-5" does not grant gpt-5-mini', grants: [grant(['*'], { role: 'user' }, { models: 'openai/gpt-5' })], who: alice, model: 'gpt-5-mini', expect: 'not-found' },
-  { name: '"*/claude-sonnet*" grants a sonnet of any single provider', grants: [grant(['*'], { role: 'user' }, { models: '*/claude-sonnet*' })], who: alice, model: 'claude-sonnet-4-5', expect: 'allow', role: 'user' },
+  { name: '"*/claude-sonnet*" grants a sonnet of any single provider', grants: [grant(['*'], { role: 'user' }, { models: '*/claude-sonnet*' })], who: alice, model: 'claude-sonnet-4-6', expect: 'allow', role: 'user' },
   { name: '"*/claude-sonnet*" does not grant opus', grants: [grant(['*'], { role: 'user' }, { models: '*/claude-sonnet*' })], who: alice, model: 'claude-opus-4-5', expect: 'not-found' },
-  { name: '"*" does not cross a "/" (openrouter/anthropic/...)', grants: [grant(['*'], { role: 'user' }, { models: '*/claude-sonnet*' })], who: alice, model: 'anthropic/claude-sonnet-4-5', expect: 'not-found' },
-  { name: '"openrouter/*" does not grant a model id with a slash', grants: [grant(['*'], { role: 'user' }, { models: 'openrouter/*' })], who: alice, model: 'anthropic/claude-sonnet-4-5', expect: 'not-found' },
-  { name: '"openrouter/**" grants a model id with a slash', grants: [grant(['*'], { role: 'user' }, { models: 'openrouter/**' })], who: alice, model: 'anthropic/claude-sonnet-4-5', expect: 'allow', role: 'user' },
-  { name: '"**/claude-sonnet*" grants sonnet at any depth', grants: [grant(['*'], { role: 'user' }, { models: '**/claude-sonnet*' })], who: alice, model: 'anthropic/claude-sonnet-4-5', expect: 'allow', role: 'user' },
+  { name: '"*" does not cross a "/" (openrouter/anthropic/...)', grants: [grant(['*'], { role: 'user' }, { models: '*/claude-sonnet*' })], who: alice, model: 'anthropic/claude-sonnet-4-6', expect: 'not-found' },
+  { name: '"openrouter/*" does not grant a model id with a slash', grants: [grant(['*'], { role: 'user' }, { models: 'openrouter/*' })], who: alice, model: 'anthropic/claude-sonnet-4-6', expect: 'not-found' },
+  { name: '"openrouter/**" grants a model id with a slash', grants: [grant(['*'], { role: 'user' }, { models: 'openrouter/**' })], who: alice, model: 'anthropic/claude-sonnet-4-6', expect: 'allow', role: 'user' },
+  { name: '"**/claude-sonnet*" grants sonnet at any depth', grants: [grant(['*'], { role: 'user' }, { models: '**/claude-sonnet*' })], who: alice, model: 'anthropic/claude-sonnet-4-6', expect: 'allow', role: 'user' },
   { name: '"aperture-*/**" grants providers named aperture-*', grants: [grant(['*'], { role: 'user' }, { models: 'aperture-*/**' })], who: alice, model: 'qwen3-coder', expect: 'allow', role: 'user' },
   { name: '"aperture-*/**" does not grant other providers', grants: [grant(['*'], { role: 'user' }, { models: 'aperture-*/**' })], who: alice, model: 'gpt-5', expect: 'not-found' },
   { name: 'globs are case-sensitive', grants: [grant(['*'], { role: 'user' }, { models: 'OpenAI/**' })], who: alice, model: 'gpt-5', expect: 'not-found' },
@@ -196,7 +196,7 @@ const ROWS: Row[] = [
     name: 'quotas scoped to opus do not apply to sonnet',
     grants: [grant(['*'], { role: 'user' }, { models: '**' }, { models: '*/claude-opus*', quotas: [{ bucket: 'opus:<user>' }] })],
     who: alice,
-    model: 'claude-sonnet-4-5',
+    model: 'claude-sonnet-4-6',
     expect: 'allow',
     role: 'user',
     quotas: [],
@@ -205,7 +205,7 @@ const ROWS: Row[] = [
     name: 'add_headers: floating always, scoped when matching',
     grants: [grant(['*'], { role: 'user', add_headers: ['X-Team: eng'] }, { models: '**' }, { models: 'anthropic/**', add_headers: ['X-Tier: premium'] }, { models: 'openai/**', add_headers: ['X-Other: no'] })],
     who: alice,
-    model: 'claude-sonnet-4-5',
+    model: 'claude-sonnet-4-6',
     expect: 'allow',
     role: 'user',
     headers: [
@@ -232,7 +232,7 @@ const ROWS: Row[] = [
   { name: "the seed's config alone: the oso hook is wired but no role is granted", grants: [SEED_GRANT], hooks: OSO_HOOKS, who: alice, model: 'gpt-5', expect: 'no-role', wiring: OSO_WIRING },
   { name: "Aperture's default config: everyone is admin with every model, no hook", ...apertureDefault(), who: alice, model: 'gpt-5', expect: 'allow', role: 'admin', wiring: {}, matched: [0, 1, 2] },
   { name: "Aperture's default config: a tagged device too", ...apertureDefault(), who: tagged('tag:ci'), model: 'claude-opus-4-5', expect: 'allow', role: 'admin', wiring: {} },
-  { name: "Aperture's default config: example-user@example.com is admin", ...apertureDefault(), who: user('example-user@example.com'), model: 'claude-sonnet-4-5', expect: 'allow', role: 'admin' },
+  { name: "Aperture's default config: example-user@example.com is admin", ...apertureDefault(), who: user('example-user@example.com'), model: 'claude-sonnet-4-6', expect: 'allow', role: 'admin' },
   { name: "Aperture's default config with the seed's src: oso wired for everyone", ...apertureDefault(['*']), who: alice, model: 'claude-haiku-4-5', expect: 'allow', role: 'admin', wiring: OSO_WIRING, matched: [0, 1, 2, 3] },
   {
     name: "Aperture's complete example: a user gets both quotas and no hook",

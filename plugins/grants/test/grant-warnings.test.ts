@@ -108,7 +108,7 @@ describe('grants load-time warnings (Aperture texts)', () => {
   it("Aperture's default config (with the seed's oso grant) loads without a grant warning", async () => {
     const issues = await grantIssues({
       hooks: { oso: { url: 'https://api.osohq.com/api/agents/v1/model-request', apikey: 'k' } },
-      providers: { openai: { baseurl: 'mock://', models: ['gpt-5'] }, anthropic: { baseurl: 'mock://', models: ['claude-sonnet-4-5'] } },
+      providers: { openai: { baseurl: 'mock://', models: ['gpt-5'] }, anthropic: { baseurl: 'mock://', models: ['claude-sonnet-4-6'] } },
       grants: [
         { src: ['example-user@example.com', '*'], app: { [AP]: [{ role: 'admin' }] } },
         { src: ['*'], app: { [AP]: [{ role: 'user' }] } },

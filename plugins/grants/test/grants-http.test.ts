@@ -7,7 +7,7 @@ const AP = 'tailscale.com/cap/aperture';
 
 const CONFIG = {
   providers: {
-    anthropic: { baseurl: 'mock://', models: ['claude-sonnet-4-5'] },
+    anthropic: { baseurl: 'mock://', models: ['claude-sonnet-4-6'] },
     openai: { baseurl: 'mock://', models: ['gpt-5'] },
   },
   identity: {
@@ -60,11 +60,11 @@ describe('grants over HTTP', () => {
       const r1 = await post(gw, ungranted.path, ungranted.body, ungranted.headers);
       assert.equal(r1.status, 404, r1.text);
       assert.ok(r1.text.includes('model \\"gpt-5\\" does not exist or is not served by this gateway'), r1.text);
-      const noRole = call('claude-sonnet-4-5', 'key-bob');
+      const noRole = call('claude-sonnet-4-6', 'key-bob');
       const r2 = await post(gw, noRole.path, noRole.body, noRole.headers);
       assert.equal(r2.status, 403, r2.text);
       assert.ok(r2.text.includes(NO_ROLE_MESSAGE), r2.text);
-      const granted = call('claude-sonnet-4-5', 'key-alice');
+      const granted = call('claude-sonnet-4-6', 'key-alice');
       await post(gw, granted.path, granted.body, granted.headers);
       const decisions = await Promise.all([1, 2, 3].map(async (n) => (await gw.exchange(before + n)).decisions.find((d) => d.plugin === 'grants')));
       assert.deepEqual(
@@ -81,7 +81,7 @@ describe('grants over HTTP', () => {
   it('answers the alias path /chat/completions the same way', async () => {
     const r = await chat(gw, 'gpt-5', 'key-alice', '/chat/completions');
     assert.equal(r.status, 404);
-    assert.equal((await chat(gw, 'claude-sonnet-4-5', 'key-alice', '/chat/completions')).status, 200);
+    assert.equal((await chat(gw, 'claude-sonnet-4-6', 'key-alice', '/chat/completions')).status, 200);
   });
 
   it('makes a model that is not granted indistinguishable from one that does not exist', async () => {
@@ -93,7 +93,7 @@ describe('grants over HTTP', () => {
   });
 
   it('answers a caller without a role with 403 in the OpenAI envelope', async () => {
-    const r = await chat(gw, 'claude-sonnet-4-5', 'key-bob');
+    const r = await chat(gw, 'claude-sonnet-4-6', 'key-bob');
     assert.equal(r.status, 403);
     assert.equal((r.body as { error: { message: string } }).error.message, NO_ROLE_MESSAGE);
   });
@@ -104,7 +104,7 @@ describe('grants over HTTP', () => {
     const body = (await list.json()) as { data: Array<{ id: string; metadata: { provider: { id: string } } }> };
     assert.deepEqual(
       body.data.map((m) => [m.id, m.metadata.provider.id]),
-      [['claude-sonnet-4-5', 'anthropic']],
+      [['claude-sonnet-4-6', 'anthropic']],
     );
     const noRole = await fetch(`${gw.url}/v1/models`, { headers: { authorization: 'Bearer key-bob' } });
     assert.equal(noRole.status, 403);
@@ -116,14 +116,14 @@ describe('grants over HTTP', () => {
   it('shows the identity and the grant decision in the access log and in the exchange', async () => {
     const before = gw.exchanges.length;
     const logged = gw.logs.access.length;
-    assert.equal((await chat(gw, 'claude-sonnet-4-5', 'key-ci')).status, 200);
-    assert.equal((await chat(gw, 'claude-sonnet-4-5', 'key-bob')).status, 403);
+    assert.equal((await chat(gw, 'claude-sonnet-4-6', 'key-ci')).status, 200);
+    assert.equal((await chat(gw, 'claude-sonnet-4-6', 'key-bob')).status, 403);
     const allowed = await gw.exchange(before + 1);
     const denied = await gw.exchange(before + 2);
     assert.deepEqual([allowed.identity?.login, allowed.identity?.resolver], ['ci-bot', 'api-keys']);
     assert.deepEqual(
       allowed.decisions.map((d) => [d.plugin, d.subject, d.allowed, d.reason, (d.data as { model: string }).model]),
-      [['grants', 'model', true, 'role user', 'anthropic/claude-sonnet-4-5']],
+      [['grants', 'model', true, 'role user', 'anthropic/claude-sonnet-4-6']],
     );
     assert.deepEqual([...(effectiveCapabilities(allowed)?.hooks.keys() ?? [])], ['audit']);
     assert.deepEqual(denied.decisions.map((d) => d.allowed), [false]);

@@ -10,7 +10,7 @@ const nobody = createIdentity({ login: 'nobody@example.com', resolver: 'test' })
 
 const CONFIG = {
   providers: {
-    anthropic: { baseurl: 'mock://', name: 'Anthropic', models: ['claude-sonnet-4-5', 'claude-opus-4-5'] },
+    anthropic: { baseurl: 'mock://', name: 'Anthropic', models: ['claude-sonnet-4-6', 'claude-opus-4-5'] },
     // Two providers serve gpt-5; "primary" is preferred.
     primary: { baseurl: 'mock://', name: 'Primary', models: ['gpt-5'], preference: 10 },
     backup: { baseurl: 'mock://', name: 'Backup', description: 'second source', models: ['gpt-5', 'gpt-5-mini'], compatibility: { openai_chat: true } },
@@ -54,7 +54,7 @@ describe('GrantsPlugin', () => {
   it('computes the decision once per caller and model: the same frozen object is shared', async () => {
     const a = h.request({ identity: alice, model: 'claude-opus-4-5' });
     const b = h.request({ identity: alice, model: 'claude-opus-4-5' });
-    const c = h.request({ identity: alice, model: 'claude-sonnet-4-5' });
+    const c = h.request({ identity: alice, model: 'claude-sonnet-4-6' });
     await h.onRequest(a);
     await h.onRequest(b);
     await h.onRequest(c);
@@ -87,7 +87,7 @@ describe('GrantsPlugin', () => {
   });
 
   it('lists only granted models in GET /v1/models (listModels)', async () => {
-    assert.deepEqual(await listed(h, alice), ['anthropic:claude-opus-4-5', 'anthropic:claude-sonnet-4-5']);
+    assert.deepEqual(await listed(h, alice), ['anthropic:claude-opus-4-5', 'anthropic:claude-sonnet-4-6']);
   });
 
   it('lists a model under a granted provider that also serves it, named so it routes there', async () => {

@@ -16,7 +16,7 @@ function readError(fn: () => unknown): { status: number; kind: string } {
 describe('Anthropic Messages adapter', () => {
   const f = anthropicMessagesFormat;
   const body = {
-    model: 'claude-sonnet-4-5',
+    model: 'claude-sonnet-4-6',
     system: [{ type: 'text', text: 'You are Claude Code.' }],
     metadata: { user_id: 'user_2f1c0d_account_7a0b1c2d-0000-4000-8000-000000000001_session_5d1e2f3a-1111-4222-8333-444455556666' },
     tools: [
@@ -32,7 +32,7 @@ describe('Anthropic Messages adapter', () => {
   };
 
   it('reads model and stream; refuses a missing model, missing messages and a non-boolean stream', () => {
-    assert.deepEqual(f.readRequest({ body: { ...body, stream: true }, path: '/v1/messages', params: {}, query: q() }), { model: 'claude-sonnet-4-5', stream: true });
+    assert.deepEqual(f.readRequest({ body: { ...body, stream: true }, path: '/v1/messages', params: {}, query: q() }), { model: 'claude-sonnet-4-6', stream: true });
     for (const bad of [{ ...body, model: undefined }, { ...body, model: ' ' }, { ...body, messages: 'hi' }, { ...body, stream: 'yes' }]) {
       assert.deepEqual(readError(() => f.readRequest({ body: bad, path: '/v1/messages', params: {}, query: q() })), { status: 400, kind: 'invalid_request' });
     }
