@@ -63,7 +63,7 @@ export interface Exchange {
   readonly decisions: readonly Decision[];
   /** Token usage. */
   readonly usage: Usage;
-  /** HTTP status the client got (0 when the client left before any status was sent). */
+  /** HTTP status the client got (499 when the client left before any status was sent). */
   readonly status: number;
   /** Upstream HTTP status, when the provider answered. */
   readonly upstreamStatus?: number;
