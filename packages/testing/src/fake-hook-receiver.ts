@@ -1,6 +1,6 @@
-import { type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type RestartableServer, readRequestBody, startRestartableServer } from './restartable-server.js';
 
 /** One delivery the fake receiver got. */
 export interface HookDelivery {
@@ -71,11 +71,7 @@ export const hookReply = {
 };
 
 /** A fake hook receiver on 127.0.0.1 (see {@link startFakeHookReceiver}). */
-export interface FakeHookReceiver {
-  /** `http://127.0.0.1:port`. */
-  readonly url: string;
-  /** The port (kept across {@link down} / {@link up}). */
-  readonly port: number;
+export interface FakeHookReceiver extends RestartableServer {
   /** `url` + `path`. */
   urlFor(path: string): string;
   /** Every delivery received, in arrival order. */
@@ -88,12 +84,6 @@ export interface FakeHookReceiver {
   replyNext(replies: readonly HookReplier[], path?: string): void;
   /** Resolves once `n` deliveries arrived (or the predicate holds); rejects after `timeoutMs`. */
   waitFor(condition: number | ((deliveries: readonly HookDelivery[]) => boolean), timeoutMs?: number): Promise<void>;
-  /** True while listening. */
-  readonly isUp: boolean;
-  /** Stops listening and drops every connection (an outage). */
-  down(): Promise<void>;
-  /** Listens again on the same port. */
-  up(): Promise<void>;
   /** Deliveries received and not answered yet (delayed or hanging). */
   readonly unanswered: number;
   /** Stops for good. */
@@ -109,10 +99,8 @@ export async function startFakeHookReceiver(): Promise<FakeHookReceiver> {
   const deliveries: HookDelivery[] = [];
   const standing = new Map<string | undefined, HookReplier>();
   const queued = new Map<string | undefined, HookReplier[]>();
-  const sockets = new Set<Socket>();
   const waiters = new Set<() => void>();
   let unanswered = 0;
-  let up = false;
 
   const pick = (path: string): HookReplier => {
     for (const key of [path, undefined]) {
@@ -138,54 +126,21 @@ export async function startFakeHookReceiver(): Promise<FakeHookReceiver> {
     res.end(buf);
   };
 
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      let body: unknown;
-      try {
-        body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
-      } catch {
-        body = undefined;
-      }
+  const server = await startRestartableServer((req: IncomingMessage, res: ServerResponse) => {
+    readRequestBody(req).then(({ raw, body }) => {
       const delivery: HookDelivery = { index: deliveries.length, method: req.method ?? '', path: req.url ?? '', headers: req.headers, raw, body, receivedAt: Date.now() };
       deliveries.push(delivery);
       for (const w of [...waiters]) w();
       unanswered++;
       res.once('close', () => unanswered--);
       answer(delivery, res).catch(() => res.destroy());
-    });
+    }, () => res.destroy());
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-
-  const listen = (port: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        up = true;
-        resolve();
-      });
-    });
-  await listen(0);
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
-
-  const stop = async (): Promise<void> => {
-    if (!up) return;
-    up = false;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const s of sockets) s.destroy();
-    await closed;
-  };
+  const url = server.url;
 
   return {
     url,
-    port,
+    port: server.port,
     urlFor: (path) => `${url}${path.startsWith('/') ? '' : '/'}${path}`,
     deliveries,
     deliveriesTo: (path) => deliveries.filter((d) => d.path === path),
@@ -213,13 +168,13 @@ export async function startFakeHookReceiver(): Promise<FakeHookReceiver> {
       });
     },
     get isUp() {
-      return up;
+      return server.isUp;
     },
-    down: stop,
-    up: () => (up ? Promise.resolve() : listen(port)),
+    down: () => server.down(),
+    up: () => server.up(),
     get unanswered() {
       return unanswered;
     },
-    close: stop,
+    close: () => server.down(),
   };
 }

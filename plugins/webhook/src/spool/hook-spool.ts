@@ -1,0 +1,202 @@
+import { mkdir, readFile, readdir, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DecodedRecord, RecordMeta } from './record-codec.js';
+import { encodeRecord } from './record-codec.js';
+import { ACK_EXT, Segment, parseSegmentFileName } from './segment.js';
+import { hookDirName } from './spool-layout.js';
+
+/** Where a spooled record lives. */
+export interface SpoolRef {
+  /** Its segment. */
+  readonly segment: Segment;
+  /** Offset of its line. */
+  readonly offset: number;
+  /** Length of its line. */
+  readonly length: number;
+  /** Offset of the body inside the line. */
+  readonly bodyOffset: number;
+}
+
+/** A record taken over from another owner. */
+export interface ClaimedRecord {
+  /** Where it lives now. */
+  readonly ref: SpoolRef;
+  /** What it is. */
+  readonly record: DecodedRecord;
+}
+
+/** Limits and policies of a {@link HookSpool}. */
+export interface HookSpoolOptions {
+  /** Roll to a new segment beyond this size. */
+  readonly segmentBytes: number;
+  /** Refuse appends beyond this many bytes held. */
+  readonly maxBytes: number;
+  /** `fdatasync` after every write batch. */
+  readonly syncEveryWrite: boolean;
+  /** Reports I/O failures. */
+  readonly onError: (err: unknown, what: string) => void;
+  /** Reports claimed segments with corrupt or torn lines. */
+  readonly onDamage: (file: string, corrupt: number, torn: boolean) => void;
+}
+
+/** Name of the file recording the hook name of a spool directory. */
+export const HOOK_META_FILE = 'hook.json';
+
+/** The hook name a spool directory records; `undefined` when missing or unreadable. */
+export async function readSpoolHookName(dir: string): Promise<string | undefined> {
+  try {
+    const name = (JSON.parse(await readFile(join(dir, HOOK_META_FILE), 'utf8')) as { name?: unknown }).name;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One hook's spool for one plugin instance: the live segment it appends to, the segments it
+ * claimed from owners that are gone, the byte cap, and ack bookkeeping (a segment is deleted
+ * once it is sealed and every record in it is acknowledged).
+ */
+export class HookSpool {
+  /** Hook name. */
+  readonly hook: string;
+  /** Directory of this hook's segments. */
+  readonly dir: string;
+  readonly #owner: string;
+  readonly #options: HookSpoolOptions;
+  readonly #segments = new Set<Segment>();
+  readonly #removing = new Set<Promise<void>>();
+  #live: Segment | undefined;
+  #seq = 0;
+  #bytes = 0;
+
+  constructor(root: string, hook: string, owner: string, options: HookSpoolOptions) {
+    this.hook = hook;
+    this.dir = join(root, hookDirName(hook));
+    this.#owner = owner;
+    this.#options = options;
+  }
+
+  /** Creates the directory and its `hook.json`. */
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    if ((await readSpoolHookName(this.dir)) === undefined) await writeFile(join(this.dir, HOOK_META_FILE), `${JSON.stringify({ name: this.hook })}\n`);
+  }
+
+  /** Bytes held in this instance's segments of the hook. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Segments held (live and claimed). */
+  get segments(): ReadonlySet<Segment> {
+    return this.#segments;
+  }
+
+  /** Appends a record; `undefined` when the cap would be exceeded (the caller drops the event). */
+  append(meta: RecordMeta, body: Buffer): SpoolRef | undefined {
+    const line = encodeRecord(meta, body);
+    if (this.#bytes + line.length > this.#options.maxBytes) return undefined;
+    let live = this.#live;
+    if (live === undefined || live.broken || (live.size > 0 && live.size + line.length > this.#options.segmentBytes)) {
+      if (live !== undefined) this.#seal(live);
+      live = this.#newSegment();
+    }
+    const offset = live.append(line);
+    live.pending++;
+    this.#bytes += line.length;
+    return { segment: live, offset, length: line.length, bodyOffset: line.length - body.length - 1 };
+  }
+
+  /** Marks a record delivered (or given up); deletes its segment when nothing in it is left. */
+  ack(ref: SpoolRef): void {
+    const segment = ref.segment;
+    segment.ack(ref.offset);
+    segment.pending--;
+    if (!segment.live && segment.pending === 0) this.#drop(segment);
+  }
+
+  /** Reads a record's body back from disk. */
+  async readBody(ref: SpoolRef): Promise<Buffer> {
+    const line = await ref.segment.read(ref.offset, ref.length);
+    return line.subarray(ref.bodyOffset, ref.length - 1);
+  }
+
+  /**
+   * Claims every segment of this hook whose owner `isGone`, oldest first, and returns their
+   * unacknowledged records in order. Claimed segments count towards the cap, but are never
+   * refused: data already on disk is not dropped.
+   */
+  async claim(isGone: (owner: string) => Promise<boolean>): Promise<ClaimedRecord[]> {
+    const all = await readdir(this.dir);
+    const files = all.filter((f) => parseSegmentFileName(f) !== undefined).sort();
+    // An ack file without its segment, whose creator is gone, was left by a removal cut short.
+    const bases = new Set(files.map((f) => (parseSegmentFileName(f) as { base: string }).base));
+    for (const f of all) {
+      const base = f.endsWith(ACK_EXT) ? f.slice(0, -ACK_EXT.length) : undefined;
+      const creator = base === undefined ? undefined : /^\d+-\d+-(.+)$/.exec(base)?.[1];
+      if (base === undefined || creator === undefined || bases.has(base) || creator === this.#owner || !(await isGone(creator))) continue;
+      await unlink(join(this.dir, f)).catch(() => undefined);
+    }
+    const out: ClaimedRecord[] = [];
+    for (const file of files) {
+      const { owner } = parseSegmentFileName(file) as { base: string; owner: string };
+      if (owner === this.#owner || !(await isGone(owner))) continue;
+      const claimed = await Segment.claim(this.dir, file, this.#owner, { syncEveryWrite: false, onError: this.#options.onError });
+      if (claimed === undefined) continue;
+      if (claimed.corrupt > 0 || claimed.torn) this.#options.onDamage(file, claimed.corrupt, claimed.torn);
+      const segment = claimed.segment;
+      if (segment.pending === 0) {
+        await segment.remove();
+        continue;
+      }
+      this.#segments.add(segment);
+      this.#bytes += segment.size;
+      for (const record of claimed.records) {
+        out.push({ ref: { segment, offset: record.offset, length: record.length, bodyOffset: record.length - 1 - record.body.length }, record });
+      }
+    }
+    return out;
+  }
+
+  /** `fdatasync`s every segment written since the last sync. */
+  async sync(): Promise<void> {
+    await Promise.all([...this.#segments].filter((s) => s.dirty).map((s) => s.sync()));
+  }
+
+  /**
+   * Seals the live segment and closes every file: segments with nothing pending are deleted, the
+   * rest stay for the next owner.
+   */
+  async close(sync: boolean): Promise<void> {
+    if (this.#live !== undefined) this.#seal(this.#live);
+    this.#live = undefined;
+    await Promise.all([...this.#segments].map((s) => (s.pending === 0 ? s.remove() : s.close(sync))));
+    this.#segments.clear();
+    await Promise.all([...this.#removing]);
+  }
+
+  #newSegment(): Segment {
+    const base = `${String(Date.now()).padStart(15, '0')}-${String(++this.#seq).padStart(6, '0')}-${this.#owner}`;
+    const segment = Segment.create(this.dir, base, this.#owner, { syncEveryWrite: this.#options.syncEveryWrite, onError: this.#options.onError });
+    this.#segments.add(segment);
+    this.#live = segment;
+    return segment;
+  }
+
+  #seal(segment: Segment): void {
+    segment.live = false;
+    if (this.#live === segment) this.#live = undefined;
+    if (segment.pending === 0) this.#drop(segment);
+  }
+
+  #drop(segment: Segment): void {
+    if (!this.#segments.delete(segment)) return;
+    this.#bytes -= segment.size;
+    const removing = segment
+      .remove()
+      .catch((err: unknown) => this.#options.onError(err, 'remove'))
+      .finally(() => this.#removing.delete(removing));
+    this.#removing.add(removing);
+  }
+}
