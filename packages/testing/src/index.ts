@@ -10,3 +10,5 @@ export * from './test-gateway.js';
 export * from './plugin-harness.js';
 export * from './fake-tailscaled.js';
 export * from './fake-hook-receiver.js';
+export * from './restartable-server.js';
+export * from './fake-oso.js';
