@@ -1,4 +1,6 @@
 import { checkConfigCommand } from './commands/check-config.js';
+import { createPluginCommand } from './commands/create-plugin.js';
+import { hooksCommand } from './commands/hooks.js';
 import { startCommand } from './commands/start.js';
 import { CLI_VERSION } from './version.js';
 
@@ -15,7 +17,7 @@ export interface Command {
 }
 
 /** The commands, in help order. Other packages' commands register through {@link registerCommand}. */
-export const COMMANDS: Command[] = [startCommand, checkConfigCommand];
+export const COMMANDS: Command[] = [startCommand, checkConfigCommand, hooksCommand, createPluginCommand];
 
 /** Adds a command (used by the CLI's own optional commands). */
 export function registerCommand(command: Command): void {

@@ -12,3 +12,4 @@ export * from './fake-tailscaled.js';
 export * from './fake-hook-receiver.js';
 export * from './restartable-server.js';
 export * from './fake-oso.js';
+export * from './child-process.js';
