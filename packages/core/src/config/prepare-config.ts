@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import semver from 'semver';
 import { TollgateError, errorMessage } from '../errors.js';
 import { importPlugin } from '../plugins/resolve-plugin.js';
+import { parseHeaderLines } from '../providers/header-lines.js';
 import { type PluginDefinition, type TollgatePlugin, isPluginDefinition, isPluginInstance } from '../plugins/plugin.js';
 import { CORE_VERSION } from '../version.js';
 import { type ConfigIssue, ConfigError, hasErrors } from './config-issue.js';
@@ -237,8 +238,10 @@ function providerWarnings(providers: GatewayConfig['providers'] | undefined): Co
     // Runs on unvalidated values too (every problem is reported at once): skip what is malformed.
     if (p === null || typeof p !== 'object') continue;
     (Array.isArray(p.add_headers) ? p.add_headers : []).forEach((line, i) => {
-      if (typeof line === 'string' && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[^\r\n]*$/.test(line)) {
-        out.push({ severity: 'warning', path: `config/providers/${id}/add_headers/${i}`, message: `malformed header "${line.replace(/[\r\n]/g, '\\n')}" (expected "Name: value"); ignored` });
+      // Warn about exactly the lines the upstream header parser drops (also NUL bytes and
+      // framing/routing headers such as Host), so that no configured header vanishes silently.
+      if (typeof line === 'string' && parseHeaderLines([line]).length === 0) {
+        out.push({ severity: 'warning', path: `config/providers/${id}/add_headers/${i}`, message: `malformed header "${line.replace(/[\r\n]/g, '\\n')}" (expected "Name: value"; framing headers such as Host cannot be set); ignored` });
       }
     });
     if (Array.isArray(p.models) && p.models.length === 0) out.push({ severity: 'warning', path: `config/providers/${id}/models`, message: 'provider lists no models' });

@@ -9,7 +9,13 @@ export function writeBody(res: ServerResponse, status: number, headers: Readonly
   res.end(body);
 }
 
-/** Writes an {@link ApiError} in the format's error envelope. */
+/**
+ * Writes an {@link ApiError} in the format's error envelope. When the request body has not
+ * arrived whole (refused before or while it was read: too large, compressed, unidentified
+ * caller), the connection is closed after the answer: Node would otherwise read and discard the
+ * rest of the body, however long the client keeps sending.
+ */
 export function writeApiError(res: ServerResponse, adapter: Pick<FormatAdapter, 'errorBody'>, error: ApiError): void {
-  writeBody(res, error.status, { 'content-type': 'application/json; charset=utf-8', ...error.headers }, JSON.stringify(adapter.errorBody(error)));
+  const unread = res.req !== undefined && !res.req.complete;
+  writeBody(res, error.status, { 'content-type': 'application/json; charset=utf-8', ...error.headers, ...(unread ? { connection: 'close' } : {}) }, JSON.stringify(adapter.errorBody(error)));
 }

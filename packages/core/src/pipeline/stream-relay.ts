@@ -2,9 +2,9 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { AssembledResponse, CompletedCall, FormatAdapter, StreamAssembler, StrippedCall } from '../formats/format-adapter.js';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
-import { type SseEvent, sseJson } from '../sse/sse-event.js';
+import { type SseEvent, parseSseData } from '../sse/sse-event.js';
 import { SseFramer } from '../sse/sse-framer.js';
-import type { ApiError } from '../types/api-error.js';
+import { type ApiError, apiError } from '../types/api-error.js';
 import type { Denial } from '../types/denial.js';
 import type { RequestContext } from '../types/request-context.js';
 import { type DecidedToolCall, decideToolCall } from './decide-tool-call.js';
@@ -42,8 +42,8 @@ export interface StreamRelayOptions {
 export interface StreamOutcome {
   /** The upstream stream, reassembled. */
   readonly assembled: AssembledResponse;
-  /** Parsed data objects (when collected). */
-  readonly rawResponses: unknown[];
+  /** Builds the parsed data objects (when collected) from the kept event text, on first call. */
+  readonly rawResponses: () => unknown[];
   /** `onToolCall` decisions. */
   readonly decisions: DecidedToolCall[];
   /** The error the stream ended with (a block or an upstream failure), if any. */
@@ -77,6 +77,27 @@ interface Held {
 
 type CallStatus = 'pending' | 'allowed' | 'stripped' | 'blocked';
 
+/** What `onToolCall` was asked about: the call's position and its name and params, serialised. */
+interface Asked {
+  readonly index: number;
+  readonly text: string;
+}
+
+/** The name and params of a call as one string, to notice a change. */
+function callText(call: { readonly name: string; readonly params: unknown }): string {
+  return JSON.stringify([call.name, call.params]);
+}
+
+/** The JSON data objects among `data` texts (as {@link parseSseData} reads them). */
+function parseAll(data: readonly string[]): unknown[] {
+  const out: unknown[] = [];
+  for (const d of data) {
+    const value = parseSseData(d);
+    if (value !== undefined) out.push(value);
+  }
+  return out;
+}
+
 /** True when a chunk's last byte ends a line (so no character or event is cut at its end). */
 function endsWithLineBreak(chunk: Buffer | string): boolean {
   const last = typeof chunk === 'string' ? chunk.charCodeAt(chunk.length - 1) : chunk[chunk.length - 1];
@@ -97,9 +118,12 @@ export class StreamRelay {
   readonly #queue: Held[] = [];
   readonly #status = new Map<string, CallStatus>();
   readonly #stripped = new Map<string, StrippedCall>();
+  /** Calls handed to `onToolCall` so far, by key. */
+  readonly #asked = new Map<string, Asked>();
   readonly #pendingDecisions: Promise<void>[] = [];
   readonly #decisions: DecidedToolCall[] = [];
-  readonly #raw: unknown[] = [];
+  /** `data` of every event, when observers want the raw responses: text, parsed only if one reads them. */
+  readonly #raw: string[] = [];
   #wroteAny = false;
   #error: ApiError | undefined;
   #ended = false;
@@ -110,7 +134,8 @@ export class StreamRelay {
 
   constructor(options: StreamRelayOptions) {
     this.#o = options;
-    this.#assembler = options.adapter.createStreamAssembler();
+    // Only observers (the same ones that want raw events) read the reassembled body.
+    this.#assembler = options.adapter.createStreamAssembler({ body: options.collectRaw });
   }
 
   /** Relays `body` to the client; resolves when the client response is complete. */
@@ -153,7 +178,7 @@ export class StreamRelay {
     if (!errorBeforeOutput) this.#end();
     return {
       assembled: this.#assembler.result(),
-      rawResponses: this.#raw,
+      rawResponses: () => parseAll(this.#raw),
       decisions: this.#decisions,
       error: this.#error,
       errorBeforeOutput,
@@ -162,15 +187,18 @@ export class StreamRelay {
   }
 
   #accept(event: SseEvent): void {
-    if (this.#o.collectRaw && event.hasData) {
-      const json = sseJson(event);
-      if (json !== undefined) this.#raw.push(json);
-    }
+    // Keeping the text rather than parsed objects: thousands of parsed chunks held per stream
+    // until it ends made GC a fifth of a long stream's CPU, and most observers never read them.
+    if (this.#o.collectRaw && event.hasData) this.#raw.push(event.data);
     const info = this.#assembler.push(event);
     if (!this.#o.gate) {
       this.#write(event);
       return;
     }
+    // Before this event's own completions: an event adding to a call that was already handed to
+    // onToolCall would send the client a call other than the one decided on.
+    if (info.calls !== undefined && this.#asked.size > 0) this.#refuseChangedCall(info.calls);
+    if (this.#error !== undefined) return;
     if (info.completes !== undefined) for (const c of info.completes) this.#decide(c);
     if (this.#error !== undefined) return;
     const calls = info.calls;
@@ -184,6 +212,7 @@ export class StreamRelay {
   #decide(completed: CompletedCall): void {
     if (this.#status.has(completed.key)) return;
     this.#status.set(completed.key, 'pending');
+    this.#asked.set(completed.key, { index: completed.call.index, text: callText(completed.call) });
     const promise = decideToolCall(this.#o.hooks, this.#o.request, completed.call, true).then((d) => {
       this.#decisions.push(d);
       if (d.outcome === 'allowed') this.#status.set(completed.key, 'allowed');
@@ -200,10 +229,34 @@ export class StreamRelay {
   }
 
   #block(denial: Denial): void {
+    this.#stop(denialError(denial, 'tool_call_blocked'));
+  }
+
+  #stop(error: ApiError): void {
     if (this.#error !== undefined) return;
-    this.#error = denialError(denial, 'tool_call_blocked');
+    this.#error = error;
     this.#queue.length = 0;
     this.#o.abortUpstream();
+  }
+
+  /**
+   * Ends the stream (fail closed) when an event changed a call after it was handed to
+   * `onToolCall`: a provider that sends more arguments for a call once another call started,
+   * after its block was closed, or different ones in a final snapshot. Only runs for events of
+   * calls already decided, which well-formed streams rarely have.
+   */
+  #refuseChangedCall(keys: readonly string[]): void {
+    let now: readonly { readonly index: number; readonly name: string; readonly params: unknown }[] | undefined;
+    for (const key of keys) {
+      const asked = this.#asked.get(key);
+      if (asked === undefined || this.#status.get(key) === 'stripped') continue;
+      now ??= this.#assembler.result().toolCalls;
+      const call = now.find((c) => c.index === asked.index);
+      if (call !== undefined && callText(call) !== asked.text) {
+        this.#stop(apiError('upstream', `the provider changed tool call "${call.name.slice(0, 64)}" after it was checked; the answer was stopped`, { code: 'tool_call_changed' }));
+        return;
+      }
+    }
   }
 
   #pump(): void {

@@ -93,6 +93,9 @@ export class SseFramer {
           if (end >= n) break;
           if (buf.charCodeAt(end) === 0x0a) end++;
         }
+        // The limit holds for complete events too, not only for the unfinished tail: otherwise
+        // an oversized event passes or fails depending on how the bytes happened to be chunked.
+        if (end - start > this.#maxEventBytes) throw new SseEventTooLargeError(this.#maxEventBytes);
         const raw = buf.slice(start, end);
         // Stray blank lines become a data-less event so that the output stays byte-faithful.
         events.push(raw.trim().length > 0 ? parseEvent(raw) : { raw, event: undefined, data: '', hasData: false });

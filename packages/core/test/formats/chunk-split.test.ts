@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
-import { AnthropicMessagesStreamAssembler, GeminiStreamAssembler, OpenAiResponsesStreamAssembler, type StreamAssembler, type StreamEventInfo } from '@tollgate/core';
+import { AnthropicMessagesStreamAssembler, GeminiStreamAssembler, OpenAiResponsesStreamAssembler, type StreamAssembler, type StreamEventInfo, openAiChatFormat } from '@tollgate/core';
 import type { FixtureFormat } from '@tollgate/testing';
 import fc from 'fast-check';
 import { type Fed, feed, splitAt, wireOf } from './support.js';
 
 const CASES: ReadonlyArray<{ format: FixtureFormat; create: () => StreamAssembler; files: readonly string[] }> = [
+  {
+    format: 'openai-chat',
+    create: () => openAiChatFormat.createStreamAssembler(),
+    files: [
+      'openai-text.chunks.txt',
+      'c6aa7e397b7123c3501f25df3a05d4daf7e8ad6d61ffa406ab5361fe36a8d5b1.bin',
+      'f82268f2fefd5cfbc7eeb59c297688be2f6ca0849a6e4f17851b517310841d9b.bin',
+      'groq-tool-call.chunks.txt',
+      'deepseek-tool-call.chunks.txt',
+    ],
+  },
   {
     format: 'openai-responses',
     create: () => new OpenAiResponsesStreamAssembler(),

@@ -46,6 +46,8 @@ interface CandidateState {
   readonly parts: Array<Record<string, unknown>>;
   readonly extra: Record<string, unknown>;
   open: GeminiCallState | undefined;
+  /** The candidate's most recent call. */
+  last: GeminiCallState | undefined;
 }
 
 /**
@@ -159,7 +161,7 @@ export class GeminiReassembler {
     const index = indexed ? (c.index as number) : position;
     let state = this.#candidates.get(index);
     if (state === undefined) {
-      state = { index, indexed, role: undefined, parts: [], extra: {}, open: undefined };
+      state = { index, indexed, role: undefined, parts: [], extra: {}, open: undefined, last: undefined };
       this.#candidates.set(index, state);
     }
     return state;
@@ -190,6 +192,7 @@ export class GeminiReassembler {
       const call: GeminiCallState = { key: String(this.#calls.length), order: this.#calls.length, part: { ...structuredClone(partRest) }, args, completed: false };
       call.part.functionCall = { ...structuredClone(fcRest), args };
       this.#calls.push(call);
+      state.last = call;
       state.parts.push(call.part);
       refs.push({ candidate: position, part: partIndex, key: call.key, head: true });
       if (partial) applyPartialArgs(args, fc.partialArgs as unknown[]);
@@ -201,7 +204,16 @@ export class GeminiReassembler {
       return;
     }
     const open = state.open;
-    if (open === undefined) return;
+    if (open === undefined) {
+      // A continuation with no call open (after `{}` closed it, or after a complete call): it
+      // belongs to the candidate's last call, so that what it carries is never relayed unseen
+      // (a changed call is then refused by the gateway's stream relay).
+      const last = state.last;
+      if (last === undefined) return;
+      refs.push({ candidate: position, part: partIndex, key: last.key, head: false });
+      if (partial) applyPartialArgs(last.args, fc.partialArgs as unknown[]);
+      return;
+    }
     refs.push({ candidate: position, part: partIndex, key: open.key, head: false });
     if (partial) applyPartialArgs(open.args, fc.partialArgs as unknown[]);
     if (part.thoughtSignature !== undefined && open.part.thoughtSignature === undefined) open.part.thoughtSignature = part.thoughtSignature;

@@ -73,8 +73,10 @@ export class OpenAiResponsesStreamAssembler implements StreamAssembler {
     if (RESPONSE_EVENTS.has(type)) {
       const response = asObject(data.response);
       if (response !== undefined) this.#response = response;
-      if (FINAL_EVENTS.has(type)) this.#final = true;
-      return FINAL_EVENTS.has(type) ? { ordered: true, completes: this.#completeAll() } : ORDERED;
+      if (!FINAL_EVENTS.has(type)) return ORDERED;
+      this.#final = true;
+      const calls = response === undefined ? [] : this.#snapshotCalls(asArray(response.output));
+      return { calls: calls.length > 0 ? calls : undefined, completes: this.#completeAll(), ordered: true };
     }
     if (type === 'error') {
       this.#error = data.error ?? { code: data.code ?? null, message: data.message ?? '', param: data.param ?? null };
@@ -184,6 +186,38 @@ export class OpenAiResponsesStreamAssembler implements StreamAssembler {
     }
     const completes = done && !state.call.completed ? [this.#complete(state.call)] : undefined;
     return { calls: [state.call.key], completes, ordered: true };
+  }
+
+  /**
+   * Takes the call items of a final snapshot as the calls' final form (SDKs hand that snapshot
+   * out as the response): a call seen only there becomes a call too, a call whose snapshot
+   * differs from its events is updated. Returns the keys of both, so that the gateway decides
+   * them or notices the change.
+   */
+  #snapshotCalls(output: readonly unknown[]): string[] {
+    const keys: string[] = [];
+    output.forEach((raw, index) => {
+      const item = asObject(raw);
+      if (item === undefined || !isResponsesCallItem(item)) return;
+      const known = typeof item.id === 'string' ? this.#byId.get(item.id) : this.#items.get(index);
+      if (known?.call !== undefined) {
+        const was = this.#toolCall(known.call);
+        const now = responsesToolCall(item, known.call.order);
+        if (now.name === was.name && JSON.stringify(now.params) === JSON.stringify(was.params)) return;
+        known.item = structuredClone(item);
+        keys.push(known.call.key);
+        return;
+      }
+      const state: ItemState = known ?? { index, item: structuredClone(item) };
+      if (known === undefined) {
+        this.#items.set(index, state);
+        if (typeof item.id === 'string') this.#byId.set(item.id, state);
+      } else state.item = structuredClone(item);
+      state.call = { key: typeof item.id === 'string' && item.id !== '' ? item.id : `output:${index}`, order: this.#calls.length, state, completed: false };
+      this.#calls.push(state.call);
+      keys.push(state.call.key);
+    });
+    return keys;
   }
 
   #stateOf(data: Record<string, unknown>): ItemState | undefined {
