@@ -145,9 +145,11 @@ describe('tollgate CLI', () => {
 
     file('tollgate.jsonc', '{ "providers": { "mock": { "baseurl": "ftp://mock", "models": ["m3"] } }, "plugins": [] }');
     mark = cli.stderr.length;
+    const stdoutMark = cli.stdout.length;
     cli.kill('SIGHUP');
     await cli.waitFor(/error\s+config\/providers\/mock\/baseurl/, 'stderr', mark);
-    assert.match(cli.stdout, /reload rejected/);
+    // The log line goes through pino's asynchronous stdout stream: wait for it rather than read it at once.
+    await cli.waitFor(/"msg":"reload rejected; the previous configuration keeps serving"/, 'stdout', stdoutMark);
     assert.equal((await ask(url, 'm2')).status, 200);
     assert.equal((await ask(url, 'm3')).status, 404);
 

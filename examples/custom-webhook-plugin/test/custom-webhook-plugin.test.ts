@@ -35,13 +35,23 @@ async function eventually<T>(probe: () => T | undefined, what: string, timeoutMs
   }
 }
 
+/** A file's text, or `""` when it was rotated away between listing and reading. */
+function readIfPresent(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
+  }
+}
+
 /** Audit lines of every file in `dir`, oldest file first (`exchanges.2.jsonl`, `.1`, then the current one). */
 function auditLines(dir: string): AuditLine[] {
   if (!existsSync(dir)) return [];
   const rank = (name: string) => (name === 'exchanges.jsonl' ? 0 : Number(/\.(\d+)\.jsonl$/.exec(name)?.[1] ?? 0));
   return readdirSync(dir)
     .sort((a, b) => rank(b) - rank(a))
-    .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n'))
+    .flatMap((name) => readIfPresent(join(dir, name)).split('\n'))
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as AuditLine);
 }

@@ -51,7 +51,7 @@ export {
 
 export { createLogger, REDACT_PATHS, type CreateLoggerOptions } from './logging/create-logger.js';
 
-export type { FormatAdapter, FormatRequestInput, RequestInfo, UpstreamPathInput, ResponseInfo, StrippedCall, CompletedCall, StreamEventInfo, AssembledResponse, StreamAssembler } from './formats/format-adapter.js';
+export type { FormatAdapter, FormatRequestInput, RequestInfo, UpstreamPathInput, ResponseInfo, StrippedCall, CompletedCall, StreamEventInfo, AssembledResponse, StreamAssembler, StreamAssemblerOptions } from './formats/format-adapter.js';
 export { FormatRegistry } from './formats/format-registry.js';
 export { BUILTIN_FORMATS } from './formats/builtin-formats.js';
 export { openAiChatFormat, openAiErrorBody, OPENAI_ERROR_TYPES } from './formats/openai-chat/openai-chat-adapter.js';

@@ -66,6 +66,17 @@ export interface CompletedCall {
   readonly call: ToolCall;
 }
 
+/** Hints for {@link FormatAdapter.createStreamAssembler}. */
+export interface StreamAssemblerOptions {
+  /**
+   * False when nobody reads `result().body` (no `onResponse` observer): the assembler may then
+   * skip reading events that only carry text, so the body's text can be incomplete. Tool calls,
+   * usage and what `push` reports for the gate stay exact.
+   * @default true
+   */
+  readonly body?: boolean;
+}
+
 /** What an upstream SSE event is, for the stream gate. */
 export interface StreamEventInfo {
   /** Keys of tool calls this event carries a part of; the event is held until they are decided. */
@@ -141,8 +152,8 @@ export interface FormatAdapter {
   readResponse(body: unknown): ResponseInfo;
   /** Returns a copy of `body` without the stripped calls, with a note telling the reader why. */
   stripToolCalls(body: unknown, stripped: readonly StrippedCall[]): unknown;
-  /** Creates the state for one streamed response. */
-  createStreamAssembler(): StreamAssembler;
+  /** Creates the state for one streamed response (an adapter may ignore `options`). */
+  createStreamAssembler(options?: StreamAssemblerOptions): StreamAssembler;
   /** The error envelope of this format. */
   errorBody(error: ApiError): unknown;
   /** An in-stream error event (complete SSE frame text) ending a stream. */

@@ -18,7 +18,8 @@ export class ExchangeDraft {
   userMessage = '';
   declaredTools: readonly DeclaredTool[] = [];
   responseBody: unknown;
-  rawResponses: readonly unknown[] = [];
+  /** Raw responses, or a function that builds them the first time an observer reads them. */
+  rawResponses: readonly unknown[] | (() => readonly unknown[]) = [];
   toolCalls: readonly ToolCall[] = [];
   toolDecisions: readonly ToolCallDecision[] = [];
   decisions: readonly Decision[] = [];
@@ -43,7 +44,8 @@ export class ExchangeDraft {
 
   /** Freezes the draft into the {@link Exchange} observers receive. */
   toExchange(durationMs: number): Exchange {
-    return Object.freeze({
+    const raw = this.rawResponses;
+    const exchange = {
       requestId: this.requestId,
       sessionId: this.sessionId,
       identity: this.identity,
@@ -59,7 +61,7 @@ export class ExchangeDraft {
       userMessage: this.userMessage,
       declaredTools: this.declaredTools,
       responseBody: this.responseBody,
-      rawResponses: this.rawResponses,
+      rawResponses: typeof raw === 'function' ? [] : raw,
       toolCalls: this.toolCalls,
       toolDecisions: this.toolDecisions,
       decisions: this.decisions,
@@ -70,6 +72,11 @@ export class ExchangeDraft {
       aborted: this.aborted,
       timings: Object.freeze({ startedAt: this.startedAt, upstreamHeadersMs: this.upstreamHeadersMs, firstByteMs: this.firstByteMs, durationMs }),
       state: this.state,
-    });
+    };
+    if (typeof raw === 'function') {
+      let built: readonly unknown[] | undefined;
+      Object.defineProperty(exchange, 'rawResponses', { enumerable: true, get: () => (built ??= raw()) });
+    }
+    return Object.freeze(exchange);
   }
 }

@@ -21,6 +21,22 @@ export function createSseEvent(data: string, event?: string): SseEvent {
   return { raw: formatSseEvent(data, event), event, data, hasData: true };
 }
 
+/**
+ * Parses an event's `data` as JSON; `undefined` when it is not a JSON object or array
+ * (`[DONE]`, comments, garbage). {@link sseJson} caches this per event.
+ */
+export function parseSseData(data: string): unknown {
+  if (data.length === 0) return undefined;
+  const first = data.charCodeAt(0);
+  // Only '{' or '[' (after optional whitespace) can start a JSON object/array worth parsing.
+  if (first !== 0x7b && first !== 0x5b && first !== 0x20 && first !== 0x0a) return undefined;
+  try {
+    return JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Where {@link sseJson} keeps an event's parsed data: a non-enumerable slot on the event itself. */
 const PARSED = Symbol('tollgate.sseJson');
 /** For events that cannot take the slot (frozen ones). */
@@ -36,18 +52,7 @@ export function sseJson(event: SseEvent): unknown {
   const slot = event as SseEvent & { readonly [PARSED]?: unknown };
   if (PARSED in slot) return slot[PARSED];
   if (frozenCache.has(event)) return frozenCache.get(event);
-  let value: unknown;
-  if (event.hasData && event.data.length > 0) {
-    const first = event.data.charCodeAt(0);
-    // Only '{' or '[' (after optional whitespace) can start a JSON object/array worth parsing.
-    if (first === 0x7b || first === 0x5b || first === 0x20 || first === 0x0a) {
-      try {
-        value = JSON.parse(event.data);
-      } catch {
-        value = undefined;
-      }
-    }
-  }
+  const value = event.hasData ? parseSseData(event.data) : undefined;
   if (Object.isExtensible(event)) Object.defineProperty(event, PARSED, { value });
   else frozenCache.set(event, value);
   return value;

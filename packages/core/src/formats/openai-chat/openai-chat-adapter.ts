@@ -143,8 +143,8 @@ export const openAiChatFormat: FormatAdapter = {
     return stripOpenAiChatToolCalls(body, stripped);
   },
 
-  createStreamAssembler() {
-    return new OpenAiChatStreamAssembler();
+  createStreamAssembler(options) {
+    return new OpenAiChatStreamAssembler(options);
   },
 
   errorBody: openAiErrorBody,

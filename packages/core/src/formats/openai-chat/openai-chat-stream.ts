@@ -1,4 +1,4 @@
-import type { AssembledResponse, CompletedCall, StreamAssembler, StreamEventInfo, StrippedCall } from '../format-adapter.js';
+import type { AssembledResponse, CompletedCall, StreamAssembler, StreamAssemblerOptions, StreamEventInfo, StrippedCall } from '../format-adapter.js';
 import { type SseEvent, createSseEvent, sseJson } from '../../sse/sse-event.js';
 import { asArray, asObject } from '../content-text.js';
 import { parseToolArguments, strippedCallNote } from '../tool-arguments.js';
@@ -32,6 +32,33 @@ interface ChoiceState {
 const EMPTY: StreamEventInfo = { ordered: false };
 const ORDERED: StreamEventInfo = { ordered: true };
 
+/** Words whose presence means a chunk may carry more than text: such chunks are always parsed. */
+const NOT_ONLY_TEXT = ['tool_calls', 'function_call', 'refusal', 'error'];
+
+/** True when every `key` field in `data` (if any) is `null` (spaces allowed around the colon). */
+function allNull(data: string, key: string): boolean {
+  for (let at = data.indexOf(key); at !== -1; at = data.indexOf(key, at + key.length)) {
+    let i = at + key.length;
+    while (data.charCodeAt(i) === 0x20) i++;
+    if (data.charCodeAt(i) !== 0x3a) return false;
+    i++;
+    while (data.charCodeAt(i) === 0x20) i++;
+    if (!data.startsWith('null', i)) return false;
+  }
+  return true;
+}
+
+/**
+ * True when a chunk's data can only carry text deltas (content, reasoning): a JSON object that
+ * mentions no tool call, refusal or error and whose `finish_reason` and `usage` fields are all
+ * null. Substring tests only; anything unusual is parsed.
+ */
+function onlyText(data: string): boolean {
+  if (data.charCodeAt(0) !== 0x7b || data.charCodeAt(data.length - 1) !== 0x7d) return false;
+  for (const word of NOT_ONLY_TEXT) if (data.includes(word)) return false;
+  return allNull(data, '"finish_reason"') && allNull(data, '"usage"');
+}
+
 /**
  * Reassembles an OpenAI Chat Completions stream: content, reasoning, refusal and tool calls
  * keyed by `(choice index, tool call index)`, with arguments concatenated across deltas; usage
@@ -42,13 +69,23 @@ const ORDERED: StreamEventInfo = { ordered: true };
 export class OpenAiChatStreamAssembler implements StreamAssembler {
   readonly #choices = new Map<number, ChoiceState>();
   readonly #calls: CallState[] = [];
+  readonly #body: boolean;
   #base: Record<string, unknown> = {};
   #usage: unknown;
+  #sawChunk = false;
+
+  constructor(options: StreamAssemblerOptions = {}) {
+    this.#body = options.body !== false;
+  }
 
   /** @inheritdoc */
   push(event: SseEvent): StreamEventInfo {
     if (!event.hasData) return EMPTY;
     if (event.data === '[DONE]') return { ordered: true, completes: this.#completeAll() };
+    // Without a body to build, a text-only chunk changes nothing push reports (parsed, it would
+    // return EMPTY too): skip its JSON.parse, most of a long stream's cost.
+    if (!this.#body && this.#sawChunk && onlyText(event.data)) return EMPTY;
+    this.#sawChunk = true;
     const chunk = asObject(sseJson(event));
     if (chunk === undefined || chunk.error !== undefined) return ORDERED;
     if (this.#base.id === undefined) {
