@@ -121,6 +121,9 @@ describe('routes', () => {
       assert.equal(shared.metadata.provider.id, 'other');
       assert.deepEqual([...shared.supported_endpoints].sort(), ['/v1/chat/completions', '/v1/messages']);
     }
+    // One access line per models call too, with the caller and how many models it saw.
+    const line = gw.logs.access.find((l) => l.path === '/v1/models')!;
+    assert.deepEqual([line.status, line.method, line.identity, line.models], [200, 'GET', '(loopback)', 2]);
   });
 
   it('listModels taps decide what a caller sees', async () => {

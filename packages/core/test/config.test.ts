@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, type ConfigIssue, TollgateError, durationMs, loadConfigFile, parseDuration, parseHujson, prepareConfig } from '@tollgate/core';
+import { ConfigError, type ConfigIssue, MockUpstream, ProviderRegistry, TollgateError, durationMs, loadConfigFile, parseDuration, parseHujson, prepareConfig } from '@tollgate/core';
 
 const provider = { baseurl: 'https://api.example.com', models: ['m-1'] };
 
@@ -227,5 +227,31 @@ describe('config: durations', () => {
   it('the schema rejects invalid durations with their path', async () => {
     const err = await configError({ providers: { p: provider }, limits: { drain_timeout: '5 seconds', upstream_idle_timeout: '1m30s' } });
     assert.deepEqual(paths(errorsOf(err.issues)), ['config/limits/drain_timeout']);
+  });
+});
+
+describe('provider checks', () => {
+  it('refuses provider ids that cannot appear in provider/model names', async () => {
+    await assert.rejects(prepareConfig({ raw: { providers: { 'a/b c': { baseurl: 'mock://', models: ['m'] } }, plugins: [] }, env: {} }), (err: unknown) => {
+      const issues = (err as ConfigError).issues.filter((i) => i.severity === 'error');
+      assert.deepEqual(issues.map((i) => i.path), ['config/providers/a~1b c']);
+      return true;
+    });
+  });
+
+  it('warns about compatibility flags tollgate does not serve, and keeps them out of supported_endpoints', async () => {
+    const prepared = await prepareConfig({
+      raw: { providers: { p: { baseurl: 'mock://', models: ['m'], compatibility: { openai_chat: true, bedrock_converse: true, openai_chta: true } } }, plugins: [] },
+      env: {},
+    });
+    assert.deepEqual(
+      prepared.warnings.map((w) => [w.path, /not supported by tollgate yet/.test(w.message) ? 'unsupported' : /unknown compatibility flag/.test(w.message) ? 'unknown' : w.message]),
+      [
+        ['config/providers/p/compatibility/bedrock_converse', 'unsupported'],
+        ['config/providers/p/compatibility/openai_chta', 'unknown'],
+      ],
+    );
+    const registry = new ProviderRegistry(prepared.config.providers, () => new MockUpstream(), ['openai_chat', 'anthropic_messages']);
+    assert.deepEqual(registry.models()[0]?.supportedEndpoints, ['/v1/chat/completions']);
   });
 });

@@ -142,7 +142,8 @@ describe('plugin loading fails closed', () => {
     const { plugins } = await prepare(['instance']);
     assert.equal(plugins[0]?.instance?.name, 'instance');
     const errors = await rejected([['instance', { a: 1 }]]);
-    assert.deepEqual(errors.map((e) => e.code), ['TG_ERR_PLUGIN_INVALID']);
+    assert.deepEqual(errors.map((e) => e.code), ['TG_ERR_PLUGIN_CONFIG']);
+    assert.match(errors[0]?.message ?? '', /takes no options/);
   });
 
   it('with no plugins key, absent default plugins are skipped unless a section needs them', async () => {

@@ -53,7 +53,7 @@ export function grantWarnings(input: GrantWarningsInput): ConfigIssue[] {
 
   for (const [name, members] of Object.entries(input.groups)) {
     if (!name.startsWith(GROUP_PREFIX) || name.length === GROUP_PREFIX.length) {
-      out.push({ severity: 'error', path: issuePath(input.owner, pointer('groups', name)), message: `group names start with "group:" (write "group:${name}")` });
+      out.push({ severity: 'error', path: issuePath(input.owner, pointer('groups', name)), message: name === GROUP_PREFIX ? 'a group name needs a name after "group:"' : `group names start with "group:" (write "group:${name}")` });
     }
     members.forEach((member, i) => {
       if (member.startsWith(GROUP_PREFIX)) warn(pointer('groups', name, i), `"${member}": groups cannot contain groups; this member never matches`);

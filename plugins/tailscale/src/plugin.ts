@@ -28,6 +28,9 @@ export const PLUGIN_NAME = 'tailscale';
 /** Resolver name of identities taken from trusted `tailscale serve` headers. */
 export const SERVE_RESOLVER = 'tailscale-serve';
 
+/** Least time between two log lines about ignored spoofed headers. */
+const UNTRUSTED_LOG_INTERVAL_MS = 60_000;
+
 /** Message of the 503 answered when tailscaled cannot say who is calling. */
 export const UNAVAILABLE_MESSAGE = 'caller identity unavailable: tailscaled is not reachable';
 
@@ -61,6 +64,8 @@ export class TailscalePlugin implements TollgatePlugin {
   readonly #ownSocket: boolean;
   #log: Logger | undefined;
   #down = false;
+  #untrustedLoggedAt = Number.NEGATIVE_INFINITY;
+  #untrustedSince = 0;
 
   constructor(options: TailscaleOptions, deps: TailscalePluginDeps = {}) {
     this.#options = options;
@@ -81,6 +86,19 @@ export class TailscalePlugin implements TollgatePlugin {
     host.hooks.identify.tapPromise({ name: this.name, stage: STAGE_AUTHENTICATE }, (input) => this.identify(input));
     host.hooks.ready.tapPromise({ name: this.name }, () => this.#checkSocket());
     host.hooks.close.tapPromise({ name: this.name }, () => this.#client.close());
+  }
+
+  /**
+   * Logs ignored (spoofed) `Tailscale-User-*` headers at most once a minute, with how many were
+   * ignored since the last line, so that a peer sending them on every request cannot flood the log.
+   */
+  #warnUntrusted(address: string): void {
+    this.#untrustedSince++;
+    const now = Date.now();
+    if (now - this.#untrustedLoggedAt < UNTRUSTED_LOG_INTERVAL_MS) return;
+    this.#log?.warn({ address, ignored: this.#untrustedSince }, 'ignored Tailscale-User-* headers from an untrusted address');
+    this.#untrustedLoggedAt = now;
+    this.#untrustedSince = 0;
   }
 
   /** Warns at start-up when tailscaled's socket is missing; the gateway starts anyway. */
@@ -104,7 +122,7 @@ export class TailscalePlugin implements TollgatePlugin {
       const serve = readServeHeaders(input.headers);
       if (serve.kind !== 'absent') {
         if (!this.#trusted.has(input.remoteAddress)) {
-          this.#log?.warn({ address: input.remoteAddress }, 'ignored Tailscale-User-* headers from an untrusted address');
+          this.#warnUntrusted(input.remoteAddress);
         } else if (serve.kind === 'invalid') {
           this.#log?.warn({ address: input.remoteAddress, reason: serve.reason }, 'ignored unusable Tailscale-User-* headers');
         } else {

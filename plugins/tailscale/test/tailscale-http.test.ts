@@ -153,7 +153,8 @@ describe('tailscale identity end to end (fake tailscaled on a unix socket)', () 
     const e = await gw.exchange(before + 1);
     assert.deepEqual([e.identity?.login, e.identity?.resolver], ['tag:ci', 'tailscale']);
     assert.equal((await client(STRANGER).chat('mock-secret', spoof)).status, 401, 'an unknown source stays unidentified');
-    assert.ok(gw.logs.withMessage('ignored Tailscale-User-* headers from an untrusted address').length >= 2);
+    // Two spoofed requests, one log line: the warning is rate-limited so a peer cannot flood the log.
+    assert.equal(gw.logs.withMessage('ignored Tailscale-User-* headers from an untrusted address').length, 1);
   });
 
   it('believes the same headers from the trusted tailscale serve proxy', async () => {

@@ -211,6 +211,13 @@ describe('tailscale plugin: identify', () => {
       assert.equal(h.logs.withMessage('ignored Tailscale-User-* headers from an untrusted address').length, 1);
     });
 
+    it('logs ignored spoofed headers at most once a minute, however often they come', async () => {
+      for (let i = 0; i < 5; i++) await identify(input(ALICE_IP, { headers: { 'tailscale-user-login': 'admin@example.com' } }));
+      const lines = h.logs.withMessage('ignored Tailscale-User-* headers from an untrusted address');
+      assert.equal(lines.length, 1);
+      assert.equal(lines[0]?.ignored, 1);
+    });
+
     it('ignores them from an unknown address, which stays unidentified', async () => {
       assert.equal(await identify(input('100.64.0.77', { headers: { 'tailscale-user-login': 'admin@example.com' } })), undefined);
     });

@@ -152,6 +152,9 @@ export const CORE_SECTIONS = {
   data_dir: Type.String({ minLength: 1 }),
 } as const;
 
+/** Aperture compatibility flags for APIs tollgate does not serve yet (Bedrock, Vertex). */
+export const APERTURE_ONLY_FORMATS = ['bedrock_converse', 'bedrock_model_invoke', 'google_generate_content', 'google_raw_predict'] as const;
+
 /** Aperture sections tollgate reads but does not implement yet; present = a warning. */
 export const UNSUPPORTED_APERTURE_SECTIONS = ['quotas', 'exporters', 'database', 'mcp', 'connectors', 'auto_cost_basis', 'temp_grants'] as const;
 

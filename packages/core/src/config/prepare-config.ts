@@ -3,10 +3,14 @@ import semver from 'semver';
 import { TollgateError, errorMessage } from '../errors.js';
 import { importPlugin } from '../plugins/resolve-plugin.js';
 import { parseHeaderLines } from '../providers/header-lines.js';
+import { ENDPOINT_OF_FORMAT } from '../providers/provider-registry.js';
 import { type PluginDefinition, type TollgatePlugin, isPluginDefinition, isPluginInstance } from '../plugins/plugin.js';
 import { CORE_VERSION } from '../version.js';
-import { type ConfigIssue, ConfigError, hasErrors } from './config-issue.js';
-import { CORE_SECTIONS, type PluginEntry, UNSUPPORTED_APERTURE_SECTIONS } from './core-schema.js';
+import { type ConfigIssue, ConfigError, hasErrors, pointerSegment } from './config-issue.js';
+import { APERTURE_ONLY_FORMATS, CORE_SECTIONS, type PluginEntry, type ProviderConfig, UNSUPPORTED_APERTURE_SECTIONS } from './core-schema.js';
+
+/** Provider ids: they appear in `provider/model` names, so no `/` or spaces. */
+const PROVIDER_ID = /^[A-Za-z0-9_.-]+$/;
 import { resolveEnvRefs } from './env-refs.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { SecretRegistry } from './secret-registry.js';
@@ -109,7 +113,7 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
     issues.push(...result.issues);
     core[section] = result.value;
   }
-  issues.push(...providerWarnings(core.providers as GatewayConfig['providers'] | undefined));
+  issues.push(...providerIssues(resolved.providers));
   const config = Object.freeze({ ...resolved, ...core }) as GatewayConfig;
 
   // Plugins.
@@ -125,7 +129,9 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
         const imported = await importPlugin(target, { baseDirs });
         if (isPluginDefinition(imported.exported)) pending.push({ label, definition: imported.exported, rawOptions });
         else if (isPluginInstance(imported.exported) && rawOptions === undefined) pending.push({ label, instance: imported.exported, rawOptions });
-        else {
+        else if (isPluginInstance(imported.exported)) {
+          issues.push({ severity: 'error', path: `plugins.${label}`, message: 'takes no options (the module exports a ready plugin instance, not a definition with an options schema)', code: 'TG_ERR_PLUGIN_CONFIG' });
+        } else {
           issues.push({
             severity: 'error',
             path: `plugins.${label}`,
@@ -232,9 +238,13 @@ function pluginIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
 }
 
 /** Aperture's provider warnings (malformed `add_headers`, no models). */
-function providerWarnings(providers: GatewayConfig['providers'] | undefined): ConfigIssue[] {
+function providerIssues(providers: unknown): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  for (const [id, p] of Object.entries(providers ?? {})) {
+  if (providers === null || typeof providers !== 'object') return out;
+  for (const [id, p] of Object.entries(providers as Record<string, Partial<ProviderConfig> | null>)) {
+    if (!PROVIDER_ID.test(id)) {
+      out.push({ severity: 'error', path: `config/providers/${pointerSegment(id)}`, message: `provider id "${id.slice(0, 64)}" may only contain letters, digits, "_", "." and "-" (it is used in "provider/model" names)` });
+    }
     // Runs on unvalidated values too (every problem is reported at once): skip what is malformed.
     if (p === null || typeof p !== 'object') continue;
     (Array.isArray(p.add_headers) ? p.add_headers : []).forEach((line, i) => {
@@ -245,6 +255,14 @@ function providerWarnings(providers: GatewayConfig['providers'] | undefined): Co
       }
     });
     if (Array.isArray(p.models) && p.models.length === 0) out.push({ severity: 'warning', path: `config/providers/${id}/models`, message: 'provider lists no models' });
+    const flags = p.compatibility !== null && typeof p.compatibility === 'object' ? Object.keys(p.compatibility) : [];
+    for (const flag of flags) {
+      if (flag in ENDPOINT_OF_FORMAT) continue;
+      const message = (APERTURE_ONLY_FORMATS as readonly string[]).includes(flag)
+        ? `compatibility flag "${flag}" is not supported by tollgate yet; ignored`
+        : `unknown compatibility flag "${flag}" (tollgate serves ${Object.keys(ENDPOINT_OF_FORMAT).join(', ')}); ignored unless a plugin registers that format`;
+      out.push({ severity: 'warning', path: `config/providers/${id}/compatibility/${pointerSegment(flag)}`, message });
+    }
   }
   return out;
 }

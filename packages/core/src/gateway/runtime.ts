@@ -209,7 +209,7 @@ export class Runtime implements PipelineRuntime {
         postPaths.set(path, adapter);
       }
     }
-    for (const path of ['/v1/models', '/models']) router.get(path, (ctx) => handleModels(ctx, this.hooks, this.providers, this.logger));
+    for (const path of ['/v1/models', '/models']) router.get(path, (ctx) => handleModels(ctx, this.hooks, this.providers, this.logger, this.accessLog));
     router.get('/healthz', (ctx) => {
       ctx.body = { status: 'ok', version: CORE_VERSION };
     });

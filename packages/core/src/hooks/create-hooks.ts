@@ -29,7 +29,10 @@ export interface ModelsContext {
 
 /** What `ready` taps receive. */
 export interface ReadyContext {
-  /** The address the gateway listens on, when it listens. */
+  /**
+   * Always absent today: a runtime becomes ready before the gateway listens (and again on each
+   * reload). Reserved for the listening address.
+   */
   readonly address?: { readonly host: string; readonly port: number };
 }
 

@@ -53,6 +53,7 @@ export const ENDPOINT_OF_FORMAT: Readonly<Record<string, string>> = {
 export class ProviderRegistry {
   readonly #providers: ResolvedProvider[] = [];
   readonly #byId = new Map<string, ResolvedProvider>();
+  readonly #formats: ReadonlySet<string>;
 
   /**
    * @param providers the `providers` section
@@ -60,6 +61,7 @@ export class ProviderRegistry {
    * @param allFormats format names, the default compatibility of the mock provider
    */
   constructor(providers: Readonly<Record<string, ProviderConfig>>, createUpstream: UpstreamFactory, allFormats: readonly string[]) {
+    this.#formats = new Set(allFormats);
     for (const [id, config] of Object.entries(providers)) {
       const baseUrl = new URL(config.baseurl);
       const mock = baseUrl.protocol === 'mock:';
@@ -130,7 +132,7 @@ export class ProviderRegistry {
       if (p.config.disabled) continue;
       for (const m of p.models) {
         const entry = byModel.get(m);
-        const endpoints = [...p.compatibility].map((f) => ENDPOINT_OF_FORMAT[f] ?? f);
+        const endpoints = [...p.compatibility].filter((f) => this.#formats.has(f)).map((f) => ENDPOINT_OF_FORMAT[f] ?? f);
         if (entry === undefined) byModel.set(m, { provider: p, endpoints: new Set(endpoints) });
         else {
           endpoints.forEach((e) => entry.endpoints.add(e));

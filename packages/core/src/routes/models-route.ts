@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Context } from 'koa';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
 import type { ProviderRegistry } from '../providers/provider-registry.js';
@@ -22,12 +23,17 @@ function modelsError(err: unknown, log: Logger): ApiError {
  * `listModels` taps such as grants), in OpenAI's list format with `supported_endpoints` and the
  * provider's metadata.
  */
-export async function handleModels(ctx: Context, hooks: TollgateHooks, providers: ProviderRegistry, logger: Logger): Promise<void> {
+export async function handleModels(ctx: Context, hooks: TollgateHooks, providers: ProviderRegistry, logger: Logger, accessLog = true): Promise<void> {
+  const start = performance.now();
   const requestId = randomUUID();
   ctx.set('x-request-id', requestId);
   const log = logger.child({ reqId: requestId });
   const remoteAddress = normalizeAddress(ctx.req.socket.remoteAddress);
   let models;
+  let login: string | undefined;
+  const done = (status: number, extra: Record<string, unknown>): void => {
+    if (accessLog) logger.info({ reqId: requestId, status, method: ctx.method, path: ctx.path, identity: login, durationMs: Math.round((performance.now() - start) * 100) / 100, ...extra }, 'request completed');
+  };
   try {
     const identity = await hooks.identify.promise({
       requestId,
@@ -40,14 +46,17 @@ export async function handleModels(ctx: Context, hooks: TollgateHooks, providers
     if (identity === undefined || identity === null) {
       throw new ApiErrorException(apiError('authentication', 'caller not identified: present a valid API key, or call from an identified device', { code: 'unauthenticated' }));
     }
+    login = identity.login;
     models = hooks.listModels.isUsed() ? await hooks.listModels.promise(providers.models(), { identity, log }) : providers.models();
   } catch (err) {
     const error = modelsError(err, log);
     ctx.status = error.status;
     if (error.headers !== undefined) ctx.set(error.headers);
     ctx.body = openAiErrorBody(error);
+    done(error.status, { error: error.message });
     return;
   }
+  done(200, { models: models.length });
   ctx.body = {
     object: 'list',
     data: models.map((m) => ({
