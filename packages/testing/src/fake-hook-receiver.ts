@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createConditionWaiters } from './condition-waiters.js';
 import { type RestartableServer, readRequestBody, startRestartableServer } from './restartable-server.js';
 
 /** One delivery the fake receiver got. */
@@ -99,7 +100,7 @@ export async function startFakeHookReceiver(): Promise<FakeHookReceiver> {
   const deliveries: HookDelivery[] = [];
   const standing = new Map<string | undefined, HookReplier>();
   const queued = new Map<string | undefined, HookReplier[]>();
-  const waiters = new Set<() => void>();
+  const waiters = createConditionWaiters();
   let unanswered = 0;
 
   const pick = (path: string): HookReplier => {
@@ -130,7 +131,7 @@ export async function startFakeHookReceiver(): Promise<FakeHookReceiver> {
     readRequestBody(req).then(({ raw, body }) => {
       const delivery: HookDelivery = { index: deliveries.length, method: req.method ?? '', path: req.url ?? '', headers: req.headers, raw, body, receivedAt: Date.now() };
       deliveries.push(delivery);
-      for (const w of [...waiters]) w();
+      waiters.notify();
       unanswered++;
       res.once('close', () => unanswered--);
       answer(delivery, res).catch(() => res.destroy());
@@ -152,20 +153,7 @@ export async function startFakeHookReceiver(): Promise<FakeHookReceiver> {
     },
     waitFor(condition, timeoutMs = 10_000) {
       const done = (): boolean => (typeof condition === 'number' ? deliveries.length >= condition : condition(deliveries));
-      if (done()) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!done()) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`fake hook receiver: condition not met after ${timeoutMs} ms (${deliveries.length} deliveries)`));
-        }, timeoutMs);
-        waiters.add(check);
-      });
+      return waiters.waitFor(done, timeoutMs, () => `fake hook receiver: condition not met (${deliveries.length} deliveries)`);
     },
     get isUp() {
       return server.isUp;

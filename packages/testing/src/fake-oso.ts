@@ -1,6 +1,7 @@
-import { type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createConditionWaiters } from './condition-waiters.js';
+import { readRequestBody, startRestartableServer } from './restartable-server.js';
 
 /** The fake Oso's endpoints. */
 export type FakeOsoEndpoint = 'model-request' | 'authorize' | 'list' | 'actions' | 'other';
@@ -173,11 +174,9 @@ export async function startFakeOso(options: FakeOsoOptions = {}): Promise<FakeOs
   let policy: FakeOsoRule[] = [...(options.policy ?? [])];
   const calls: FakeOsoCall[] = [];
   const failures: Array<{ status: number; remaining: number; endpoint: FakeOsoEndpoint | 'check' }> = [];
-  const sockets = new Set<Socket>();
-  const waiters = new Set<() => void>();
+  const waiters = createConditionWaiters();
   let delayMs = 0;
   let hanging = false;
-  let up = false;
   let inFlight = 0;
   let peakInFlight = 0;
 
@@ -233,17 +232,8 @@ export async function startFakeOso(options: FakeOsoOptions = {}): Promise<FakeOs
     }
   };
 
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      let body: unknown;
-      try {
-        body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
-      } catch {
-        body = undefined;
-      }
+  const server = await startRestartableServer((req: IncomingMessage, res: ServerResponse) => {
+    void readRequestBody(req).then(({ raw, body }) => {
       const path = req.url ?? '';
       const call: FakeOsoCall = { index: calls.length, endpoint: endpointOf(req.method ?? '', path.split('?')[0] as string), method: req.method ?? '', path, headers: req.headers, raw, body, status: 0 };
       calls.push(call);
@@ -253,7 +243,7 @@ export async function startFakeOso(options: FakeOsoOptions = {}): Promise<FakeOs
         peakInFlight = Math.max(peakInFlight, inFlight);
         res.once('close', () => inFlight--);
       }
-      for (const w of [...waiters]) w();
+      waiters.notify();
       void (async () => {
         if (hanging && call.endpoint !== 'model-request') return;
         if (delayMs > 0) await sleep(delayMs);
@@ -263,35 +253,11 @@ export async function startFakeOso(options: FakeOsoOptions = {}): Promise<FakeOs
         call.status = status;
         res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(text.length), 'x-request-id': `fake-${call.index}` });
         res.end(text);
-        for (const w of [...waiters]) w();
+        waiters.notify();
       })().catch(() => res.destroy());
-    });
+    }, () => res.destroy());
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-
-  const listen = (port: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        up = true;
-        resolve();
-      });
-    });
-  await listen(0);
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
-
-  const stop = async (): Promise<void> => {
-    if (!up) return;
-    up = false;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const s of sockets) s.destroy();
-    await closed;
-  };
+  const { url, port } = server;
 
   return {
     url,
@@ -330,30 +296,17 @@ export async function startFakeOso(options: FakeOsoOptions = {}): Promise<FakeOs
     },
     waitFor(condition, timeoutMs = 10_000) {
       const done = (): boolean => (typeof condition === 'number' ? calls.filter((c) => c.endpoint === 'model-request').length >= condition : condition(calls));
-      if (done()) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!done()) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`fake oso: condition not met after ${timeoutMs} ms (${calls.length} calls)`));
-        }, timeoutMs);
-        waiters.add(check);
-      });
+      return waiters.waitFor(done, timeoutMs, () => `fake oso: condition not met (${calls.length} calls)`);
     },
     reset() {
       calls.length = 0;
       peakInFlight = inFlight;
     },
     get isUp() {
-      return up;
+      return server.isUp;
     },
-    down: stop,
-    up: () => (up ? Promise.resolve() : listen(port)),
-    close: stop,
+    down: () => server.down(),
+    up: () => server.up(),
+    close: () => server.down(),
   };
 }

@@ -1,6 +1,8 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createConditionWaiters } from './condition-waiters.js';
+import { readRequestBody } from './restartable-server.js';
 
 /** A request the fake upstream received. */
 export interface RecordedRequest {
@@ -89,26 +91,14 @@ export async function startFakeUpstream(responder?: Responder): Promise<FakeUpst
   let current: Responder = responder ?? jsonResponder({ error: { message: 'no responder configured' } }, 500);
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
-  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  const waiters = createConditionWaiters();
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      let body: unknown;
-      try {
-        body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
-      } catch {
-        body = undefined;
-      }
+    void readRequestBody(req).then(({ raw, body }) => {
       const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, raw, body };
       requests.push(recorded);
-      for (const w of waiters.filter((x) => requests.length >= x.n)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
-      }
+      waiters.notify();
       Promise.resolve(current(recorded, res)).catch(() => res.destroy());
-    });
+    }, () => res.destroy());
   });
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -123,17 +113,7 @@ export async function startFakeUpstream(responder?: Responder): Promise<FakeUpst
       current = r;
     },
     waitForRequests(n, timeoutMs = 5000) {
-      if (requests.length >= n) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`fake upstream: ${requests.length}/${n} requests after ${timeoutMs} ms`)), timeoutMs);
-        waiters.push({
-          n,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-        });
-      });
+      return waiters.waitFor(() => requests.length >= n, timeoutMs, () => `fake upstream: ${requests.length}/${n} requests`);
     },
     destroyConnections() {
       for (const s of sockets) s.destroy();

@@ -13,3 +13,4 @@ export * from './fake-hook-receiver.js';
 export * from './restartable-server.js';
 export * from './fake-oso.js';
 export * from './child-process.js';
+export * from './condition-waiters.js';
