@@ -4,7 +4,7 @@ import { strippedCallNote, type ToolCall, type Denial } from '@tollgate/core';
 import { jsonResponder, sseResponder } from '@tollgate/testing';
 import OpenAI from 'openai';
 import { WEBSITE_UPDATE } from './expectations.js';
-import { MODELS, type Rig, calls, fixtureFrames, fixtureJson, startRig, toolGate } from './support.js';
+import { MODELS, PROVIDER_KEYS, type Rig, calls, fixtureFrames, fixtureJson, startRig, toolGate } from './support.js';
 
 describe('official SDKs through the gateway', () => {
   let decide: (call: ToolCall) => Denial | undefined = () => undefined;
@@ -176,6 +176,22 @@ describe('official SDKs through the gateway', () => {
         messages: [...mockParams.messages, { role: 'assistant', content: msg.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use?.type === 'tool_use' ? use.id : '', content: '20C' }] }],
       });
       assert.equal(after.stop_reason, 'end_turn');
+    });
+
+    it('messages.countTokens (Claude Code calls it) is proxied to /v1/messages/count_tokens with the provider key', async () => {
+      const before = rig.upstream.requests.length;
+      rig.upstream.respond(jsonResponder({ input_tokens: 42 }));
+      const counted = await anthropic.messages.countTokens({ model: MODELS.anthropic, messages: [{ role: 'user', content: 'how many tokens?' }] });
+      assert.equal(counted.input_tokens, 42);
+      const forwarded = rig.upstream.requests[before]!;
+      assert.equal(forwarded.url, '/v1/messages/count_tokens');
+      assert.equal(forwarded.headers['x-api-key'], PROVIDER_KEYS.anthropic);
+      assert.equal((forwarded.body as { model: string }).model, MODELS.anthropic);
+      const exchange = rig.gw.exchanges.at(-1)!;
+      assert.deepEqual([exchange.path, exchange.usage.inputTokens, exchange.toolCalls.length], ['/v1/messages/count_tokens', 42, 0]);
+      // The mock answers it too.
+      const mocked = await anthropic.messages.countTokens({ model: MODELS.mock, messages: [{ role: 'user', content: 'hi' }] });
+      assert.ok(mocked.input_tokens > 0);
     });
   });
 });

@@ -74,8 +74,16 @@ function sessionOfUserId(userId: string): string | undefined {
   return m === null ? undefined : m[1];
 }
 
+/** Claude Code's token-counting endpoint, proxied like a messages call. */
+export const COUNT_TOKENS_PATH = '/v1/messages/count_tokens';
+
+/** True for a `count_tokens` path. */
+export function isCountTokens(path: string): boolean {
+  return path.endsWith('/count_tokens');
+}
+
 /**
- * The Anthropic Messages format (`POST /v1/messages`, compatibility flag `anthropic_messages`).
+ * The Anthropic Messages format (`POST /v1/messages`, and `POST /v1/messages/count_tokens`, compatibility flag `anthropic_messages`).
  * Forwards `anthropic-version` and `anthropic-beta`; the provider key goes upstream in the
  * provider's `authorization` style (`x-api-key` for Anthropic). The session hint is the session
  * part of Claude Code's `metadata.user_id`.
@@ -83,14 +91,15 @@ function sessionOfUserId(userId: string): string | undefined {
 export const anthropicMessagesFormat: FormatAdapter = {
   name: 'anthropic_messages',
   displayName: 'Anthropic Messages',
-  paths: ['/v1/messages'],
+  // `count_tokens` (Claude Code calls it) is the same request shape, answered `{input_tokens}`.
+  paths: ['/v1/messages', COUNT_TOKENS_PATH],
   forwardHeaders: ['anthropic-version', 'anthropic-beta'],
 
-  readRequest({ body }: FormatRequestInput): RequestInfo {
+  readRequest({ body, path }: FormatRequestInput): RequestInfo {
     if (typeof body.model !== 'string' || body.model.trim() === '') throw invalid('model: Field required');
     if (!Array.isArray(body.messages)) throw invalid('messages: Field required (an array of messages)');
     if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw invalid('stream: Input should be a valid boolean');
-    return { model: body.model, stream: body.stream === true };
+    return { model: body.model, stream: body.stream === true && !isCountTokens(path) };
   },
 
   userMessage(body) {
@@ -146,13 +155,16 @@ export const anthropicMessagesFormat: FormatAdapter = {
     return { ...body, model };
   },
 
-  upstreamPath({ query }: UpstreamPathInput) {
+  upstreamPath({ clientPath, query }: UpstreamPathInput) {
     const q = query.toString();
-    return `/v1/messages${q === '' ? '' : `?${q}`}`;
+    return `${isCountTokens(clientPath) ? COUNT_TOKENS_PATH : '/v1/messages'}${q === '' ? '' : `?${q}`}`;
   },
 
   readResponse(body): ResponseInfo {
-    return { toolCalls: anthropicToolCalls(body), usage: anthropicUsage(asObject(body)?.usage) };
+    const obj = asObject(body);
+    // A count_tokens answer is `{input_tokens}` (no message, no usage object).
+    const usage = anthropicUsage(obj?.usage ?? (typeof obj?.input_tokens === 'number' ? { input_tokens: obj.input_tokens } : undefined));
+    return { toolCalls: anthropicToolCalls(body), usage };
   },
 
   stripToolCalls(body, stripped) {

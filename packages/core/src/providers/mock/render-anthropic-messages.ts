@@ -1,3 +1,4 @@
+import { isCountTokens } from '../../formats/anthropic-messages/anthropic-messages-adapter.js';
 import { formatSseEvent } from '../../sse/sse-event.js';
 import { type MockPlan, chunkText } from './mock-plan.js';
 import type { MockRenderer } from './mock-renderers.js';
@@ -16,7 +17,8 @@ function usage(plan: MockPlan, output: number) {
 
 /** Mock answers in the Anthropic Messages format (named events, `ping`, no `[DONE]`). */
 export const anthropicMessagesMockRenderer: MockRenderer = {
-  json(plan) {
+  json(plan, { path }) {
+    if (isCountTokens(path.split('?')[0] as string)) return { input_tokens: plan.usage.input };
     const content: unknown[] = [];
     if (plan.text !== undefined) content.push({ type: 'text', text: plan.text });
     plan.toolCalls.forEach((c, i) => content.push({ type: 'tool_use', id: toolUseId(plan, i), name: c.name, input: JSON.parse(c.arguments) as unknown }));
