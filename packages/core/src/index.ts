@@ -91,5 +91,6 @@ export { SESSION_HEADERS, sessionIdOf } from './pipeline/session-id.js';
 
 /** Pipeline pieces exported for test harnesses (`@tollgate/testing`) and custom servers. */
 export { RequestContextImpl, type RequestContextInit } from './pipeline/request-context-impl.js';
+export { RequestAbort } from './pipeline/request-abort.js';
 export { ExchangeDraft } from './pipeline/exchange-draft.js';
 export { decideToolCall, type DecidedToolCall } from './pipeline/decide-tool-call.js';

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { isUtf8 } from 'node:buffer';
-import getRawBody from 'raw-body';
 import { ApiErrorException, apiError } from '../types/api-error.js';
 import type { JsonObject } from '../types/request-context.js';
+import { RequestBodyError, readRequestBody } from './read-request-body.js';
 import { scanJson } from './scan-json.js';
 
 /** Limits for {@link readJsonBody}. */
@@ -51,9 +51,9 @@ export async function readJsonBody(req: IncomingMessage, limits: BodyLimits): Pr
   }
   let raw: Buffer;
   try {
-    raw = await getRawBody(req, { limit: limits.maxBytes, length: req.headers['content-length'] });
+    raw = await readRequestBody(req, limits.maxBytes);
   } catch (err) {
-    const type = (err as { type?: string }).type;
+    const type = err instanceof RequestBodyError ? err.type : undefined;
     if (type === 'entity.too.large') throw new ApiErrorException(apiError('too_large', `request body is larger than ${limits.maxBytes} bytes`));
     if (type === 'request.aborted') throw new ClientAbortedError();
     throw new ApiErrorException(apiError('invalid_request', 'request body could not be read (size does not match Content-Length)'), { cause: err });

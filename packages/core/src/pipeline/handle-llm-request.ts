@@ -22,6 +22,7 @@ import { logAccess } from './access-log.js';
 import { decideToolCall } from './decide-tool-call.js';
 import { denialError } from './denial-error.js';
 import { ExchangeDraft } from './exchange-draft.js';
+import { CoreUpstreamRequest, RequestAbort } from './request-abort.js';
 import { RequestContextImpl } from './request-context-impl.js';
 import { StreamRelay } from './stream-relay.js';
 import { upstreamFailure } from './upstream-error.js';
@@ -67,14 +68,14 @@ function isJsonObject(v: unknown): boolean {
 }
 
 /** Turns anything thrown in the pipeline into the client's error. */
-function toApiError(err: unknown, log: Logger): ApiError {
+function toApiError(err: unknown, log: () => Logger): ApiError {
   if (err instanceof ApiErrorException) return err.apiError;
   if (err instanceof PluginHookError) {
     if (err.cause instanceof ApiErrorException) return err.cause.apiError;
-    log.error({ err, plugin: err.plugin, hook: err.hook }, 'plugin failed; refusing the request');
+    log().error({ err, plugin: err.plugin, hook: err.hook }, 'plugin failed; refusing the request');
     return apiError('internal', `plugin "${err.plugin}" failed in ${err.hook}`);
   }
-  log.error({ err }, 'request failed');
+  log().error({ err }, 'request failed');
   return apiError('internal', 'internal gateway error');
 }
 
@@ -88,12 +89,18 @@ export async function handleLlmRequest(ctx: Context, adapter: FormatAdapter, rt:
   const requestId = randomUUID();
   const req = ctx.req;
   const res = ctx.res;
+  // Koa's getters parse the URL on every read; the pipeline reads these several times.
+  const method = ctx.method;
+  const path = ctx.path;
   ctx.respond = false;
-  res.setHeader('x-request-id', requestId);
-  const log = rt.logger.child({ reqId: requestId });
+  // `x-request-id` goes out with every answer's headers (writeBody, writeApiError, the stream
+  // relay): all in one writeHead, Node's fast path, rather than a setHeader now.
+  // Made on first use: most requests never log anything but their access line.
+  let requestLog: Logger | undefined;
+  const logOf = (): Logger => (requestLog ??= rt.logger.child({ reqId: requestId }));
   const state = new MapStateBag();
-  const draft = new ExchangeDraft(requestId, adapter, ctx.method, ctx.path, headerValue(req.headers['user-agent']) ?? '', Date.now(), startMs, state);
-  const abort = new AbortController();
+  const draft = new ExchangeDraft(requestId, adapter, method, path, headerValue(req.headers['user-agent']) ?? '', Date.now(), startMs, state);
+  const abort = new RequestAbort();
   const onClose = (): void => {
     if (!res.writableFinished) {
       draft.aborted = true;
@@ -118,7 +125,7 @@ export async function handleLlmRequest(ctx: Context, adapter: FormatAdapter, rt:
     }
     draft.identity = identity;
     const { raw, body } = await readJsonBody(req, { maxBytes: rt.limits.maxBodyBytes, maxDepth: rt.limits.maxJsonDepth });
-    const info = adapter.readRequest({ body, path: ctx.path, params: (ctx.params as Record<string, string> | undefined) ?? {}, query });
+    const info = adapter.readRequest({ body, path, params: (ctx.params as Record<string, string> | undefined) ?? {}, query });
     draft.model = info.model;
     draft.streamed = info.stream;
     const route = rt.providers.route(info.model, adapter.name);
@@ -126,7 +133,7 @@ export async function handleLlmRequest(ctx: Context, adapter: FormatAdapter, rt:
       throw new ApiErrorException(
         route.reason === 'unknown_model'
           ? apiError('not_found', `model "${info.model}" does not exist or is not served by this gateway`, { code: 'model_not_found' })
-          : apiError('not_found', `model "${info.model}" is not available on ${adapter.displayName} (${ctx.path}); its provider does not accept this API`, { code: 'unsupported_api' }),
+          : apiError('not_found', `model "${info.model}" is not available on ${adapter.displayName} (${path}); its provider does not accept this API`, { code: 'unsupported_api' }),
       );
     }
     const provider = route.provider;
@@ -135,8 +142,8 @@ export async function handleLlmRequest(ctx: Context, adapter: FormatAdapter, rt:
     rctx = new RequestContextImpl({
       id: requestId,
       format: adapter,
-      method: ctx.method,
-      path: ctx.path,
+      method,
+      path,
       headers: req.headers,
       remoteAddress,
       identity,
@@ -147,8 +154,8 @@ export async function handleLlmRequest(ctx: Context, adapter: FormatAdapter, rt:
       body,
       rawBody: raw,
       state,
-      signal: abort.signal,
-      log,
+      signal: abort,
+      log: logOf,
     });
     if (rt.hooks.onRequest.isUsed()) {
       const denial = await rt.hooks.onRequest.promise(rctx);
@@ -157,31 +164,35 @@ export async function handleLlmRequest(ctx: Context, adapter: FormatAdapter, rt:
     for (const p of CREDENTIAL_QUERY_PARAMS) query.delete(p);
     let upstream: UpstreamResponse;
     try {
-      upstream = await provider.upstream.request({
-        path: joinUpstreamPath(provider.basePath, adapter.upstreamPath({ clientPath: ctx.path, query, model: route.model, stream: info.stream })),
-        method: 'POST',
-        headers: buildUpstreamHeaders(provider, adapter, req.headers, rctx.upstreamHeaders),
-        body: rctx.forwardBody(),
-        signal: abort.signal,
-        format: adapter,
-        stream: info.stream,
-      });
+      upstream = await provider.upstream.request(
+        new CoreUpstreamRequest(
+          {
+            path: joinUpstreamPath(provider.basePath, adapter.upstreamPath({ clientPath: path, query, model: route.model, stream: info.stream })),
+            method: 'POST',
+            headers: buildUpstreamHeaders(provider, adapter, req.headers, rctx.upstreamHeaders),
+            body: rctx.forwardBody(),
+            format: adapter,
+            stream: info.stream,
+          },
+          abort,
+        ),
+      );
     } catch (err) {
-      if (abort.signal.aborted) throw new ClientAbortedError();
+      if (abort.aborted) throw new ClientAbortedError();
       throw new ApiErrorException(upstreamFailure(err, provider.id), { cause: err });
     }
     draft.upstreamStatus = upstream.status;
     draft.upstreamHeadersMs = performance.now() - startMs;
     const contentType = headerValue(upstream.headers['content-type']) ?? '';
-    if (upstream.status >= 400) await relayUpstreamError(res, adapter, provider, upstream, contentType, draft, log);
+    if (upstream.status >= 400) await relayUpstreamError(res, adapter, provider, upstream, contentType, draft, logOf);
     else if (contentType.includes('text/event-stream')) await relayStream(res, adapter, rt, rctx, upstream, contentType, draft, abort);
     else await relayJson(res, adapter, rt, rctx, provider, upstream, contentType, draft);
   } catch (err) {
-    if (err instanceof ClientAbortedError || abort.signal.aborted) draft.aborted = true;
+    if (err instanceof ClientAbortedError || abort.aborted) draft.aborted = true;
     else {
-      const error = toApiError(err, log);
+      const error = toApiError(err, logOf);
       draft.error = error;
-      writeApiError(res, adapter, error);
+      writeApiError(res, adapter, error, requestId);
     }
   } finally {
     draft.status = res.headersSent ? res.statusCode : CLIENT_CLOSED_STATUS;
@@ -200,7 +211,7 @@ export async function handleLlmRequest(ctx: Context, adapter: FormatAdapter, rt:
     const exchange = draft.toExchange(performance.now() - startMs);
     if (rt.accessLog) logAccess(rt.logger, exchange);
     if (rt.hooks.onResponse.isUsed()) {
-      rt.hooks.onResponse.promise(exchange).catch((err: unknown) => log.error({ err }, 'onResponse failed'));
+      rt.hooks.onResponse.promise(exchange).catch((err: unknown) => logOf().error({ err }, 'onResponse failed'));
     }
   }
 }
@@ -215,7 +226,7 @@ function withoutProviderKey(body: Buffer, provider: ResolvedProvider): Buffer {
   return Buffer.from(body.toString('utf8').split(key).join('***'));
 }
 
-async function relayUpstreamError(res: ServerResponse, adapter: FormatAdapter, provider: ResolvedProvider, upstream: UpstreamResponse, contentType: string, draft: ExchangeDraft, log: Logger): Promise<void> {
+async function relayUpstreamError(res: ServerResponse, adapter: FormatAdapter, provider: ResolvedProvider, upstream: UpstreamResponse, contentType: string, draft: ExchangeDraft, log: () => Logger): Promise<void> {
   let buf: Buffer;
   try {
     buf = withoutProviderKey(await readLimited(upstream.body, MAX_ERROR_BODY), provider);
@@ -228,7 +239,7 @@ async function relayUpstreamError(res: ServerResponse, adapter: FormatAdapter, p
   } catch {
     parsed = undefined;
   }
-  if (upstream.status === 401 || upstream.status === 403) log.warn({ provider: provider.id, upstreamStatus: upstream.status }, 'provider refused the request (check the provider key)');
+  if (upstream.status === 401 || upstream.status === 403) log().warn({ provider: provider.id, upstreamStatus: upstream.status }, 'provider refused the request (check the provider key)');
   if (!isJsonObject(parsed)) {
     throw new ApiErrorException(apiError('upstream', `provider "${provider.id}" answered ${upstream.status} with a non-JSON body`, { code: 'upstream_error' }));
   }
@@ -236,7 +247,7 @@ async function relayUpstreamError(res: ServerResponse, adapter: FormatAdapter, p
   draft.rawResponses = [parsed];
   const message = String((parsed as { error?: { message?: unknown } }).error?.message ?? `provider answered ${upstream.status}`);
   draft.error = apiError('upstream', message.slice(0, 500), { status: upstream.status });
-  writeBody(res, upstream.status, { 'content-type': contentType.includes('json') ? contentType : 'application/json', ...clientResponseHeaders(upstream.headers) }, buf);
+  writeBody(res, upstream.status, { 'x-request-id': draft.requestId, 'content-type': contentType.includes('json') ? contentType : 'application/json', ...clientResponseHeaders(upstream.headers) }, buf);
 }
 
 async function relayJson(
@@ -253,7 +264,7 @@ async function relayJson(
   try {
     buf = await readLimited(upstream.body, rt.limits.maxResponseBytes);
   } catch (err) {
-    if (rctx.signal.aborted) throw new ClientAbortedError();
+    if (rctx.aborted) throw new ClientAbortedError();
     throw new ApiErrorException(err instanceof BodyTooLargeError ? apiError('upstream', `provider "${provider.id}" sent a response larger than the limit`) : upstreamFailure(err, provider.id));
   }
   let parsed: unknown;
@@ -276,7 +287,7 @@ async function relayJson(
     const stripped = decisions.filter((d) => d.outcome === 'stripped').map((d) => ({ call: d.call, message: d.message ?? 'denied by policy' }));
     if (stripped.length > 0) out = JSON.stringify(adapter.stripToolCalls(parsed, stripped));
   }
-  writeBody(res, upstream.status, { 'content-type': contentType || 'application/json', ...clientResponseHeaders(upstream.headers) }, out);
+  writeBody(res, upstream.status, { 'x-request-id': draft.requestId, 'content-type': contentType || 'application/json', ...clientResponseHeaders(upstream.headers) }, out);
 }
 
 async function relayStream(
@@ -287,7 +298,7 @@ async function relayStream(
   upstream: UpstreamResponse,
   contentType: string,
   draft: ExchangeDraft,
-  abort: AbortController,
+  abort: RequestAbort,
 ): Promise<void> {
   const relay = new StreamRelay({
     res,
@@ -298,7 +309,7 @@ async function relayStream(
     collectRaw: rt.hooks.onResponse.isUsed(),
     maxEventBytes: rt.limits.maxEventBytes,
     status: upstream.status,
-    headers: { 'content-type': contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...clientResponseHeaders(upstream.headers) },
+    headers: { 'x-request-id': draft.requestId, 'content-type': contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...clientResponseHeaders(upstream.headers) },
     onFirstByte: () => {
       draft.firstByteMs = performance.now() - draft.startMs;
     },
@@ -311,10 +322,10 @@ async function relayStream(
   draft.toolCalls = outcome.assembled.toolCalls;
   draft.usage = outcome.assembled.usage;
   draft.toolDecisions = outcome.decisions;
-  if (abort.signal.aborted) draft.aborted = true;
+  if (abort.aborted) draft.aborted = true;
   if (outcome.error !== undefined) {
     draft.error = outcome.error;
-    if (outcome.errorBeforeOutput) writeApiError(res, adapter, outcome.error);
+    if (outcome.errorBeforeOutput) writeApiError(res, adapter, outcome.error, draft.requestId);
   }
 }
 

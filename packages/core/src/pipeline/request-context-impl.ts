@@ -7,6 +7,7 @@ import type { Identity } from '../types/identity.js';
 import type { JsonObject, RequestContext } from '../types/request-context.js';
 import type { StateBag } from '../types/state-key.js';
 import type { DeclaredTool } from '../types/tool-call.js';
+import { RequestAbort } from './request-abort.js';
 import { sessionIdOf } from './session-id.js';
 
 /** Fields a {@link RequestContextImpl} is built from. */
@@ -25,8 +26,13 @@ export interface RequestContextInit {
   readonly body: JsonObject;
   readonly rawBody: Buffer;
   readonly state: StateBag;
-  readonly signal: AbortSignal;
-  readonly log: Logger;
+  /**
+   * Aborted when the client goes away: an `AbortSignal`, or a {@link RequestAbort} (core's: its
+   * `AbortSignal` is made only when something reads `signal`).
+   */
+  readonly signal: AbortSignal | RequestAbort;
+  /** Request-scoped logger, or a function that makes it on first use (core's: most requests never log). */
+  readonly log: Logger | (() => Logger);
 }
 
 /**
@@ -47,8 +53,9 @@ export class RequestContextImpl implements RequestContext {
   readonly provider: ResolvedProvider;
   readonly stream: boolean;
   readonly state: StateBag;
-  readonly signal: AbortSignal;
-  readonly log: Logger;
+  readonly #signal: AbortSignal | RequestAbort;
+  readonly #makeLog: (() => Logger) | undefined;
+  #log: Logger | undefined;
   readonly #decisions: Decision[] = [];
   readonly #upstreamHeaders: Array<[string, string]> = [];
   readonly #rawBody: Buffer;
@@ -71,8 +78,9 @@ export class RequestContextImpl implements RequestContext {
     this.provider = init.provider;
     this.stream = init.stream;
     this.state = init.state;
-    this.signal = init.signal;
-    this.log = init.log;
+    this.#signal = init.signal;
+    if (typeof init.log === 'function') this.#makeLog = init.log;
+    else this.#log = init.log;
     this.#rawBody = init.rawBody;
     this.#body = init.body;
     this.#changed = false;
@@ -83,6 +91,23 @@ export class RequestContextImpl implements RequestContext {
         this.#changed = true;
       }
     }
+  }
+
+  /** @inheritdoc */
+  get signal(): AbortSignal {
+    const s = this.#signal;
+    return s instanceof RequestAbort ? s.signal : s;
+  }
+
+  /** True once the client went away (reading it does not make the `AbortSignal`). */
+  get aborted(): boolean {
+    return this.#signal.aborted;
+  }
+
+  /** @inheritdoc */
+  get log(): Logger {
+    this.#log ??= (this.#makeLog as () => Logger)();
+    return this.#log;
   }
 
   /** @inheritdoc */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FormatAdapter } from '../formats/format-adapter.js';
 import type { JsonObject } from '../types/request-context.js';
 
@@ -19,5 +19,5 @@ export function sessionIdOf(format: FormatAdapter, body: JsonObject, headers: Re
   const hint = format.sessionHint(body, headers);
   if (hint) return hint.slice(0, 200);
   const seed = format.conversationSeed(body);
-  return `fp_${createHash('sha256').update(login).update('\u0000').update(seed).digest('hex').slice(0, 24)}`;
+  return `fp_${hash('sha256', `${login}\u0000${seed}`, 'hex').slice(0, 24)}`;
 }

@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { requestAbortOf } from '../pipeline/request-abort.js';
 import type { Upstream, UpstreamRequest, UpstreamResponse } from './upstream.js';
 
 /** Timeouts and pool size of an {@link HttpUpstream}. */
@@ -36,7 +37,8 @@ export class HttpUpstream implements Upstream {
       method: request.method,
       headers: request.headers,
       body: request.body,
-      signal: request.signal,
+      // Core's own requests: the cheap EventEmitter abort (undici accepts one), not an AbortSignal.
+      signal: requestAbortOf(request) ?? request.signal,
     });
     return { status: res.statusCode, headers: res.headers, body: res.body };
   }
