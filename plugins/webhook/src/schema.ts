@@ -55,6 +55,11 @@ export const SpoolOptionsSchema = Type.Object(
     fsync: FsyncPolicySchema,
     /** Period of `fsync: "interval"`. */
     fsync_interval: duration('1s'),
+    /**
+     * Longest time an event waits in memory before it is written to the spool; an event delivered
+     * sooner is never written (nor acknowledged). `0`: written at once. Ignored with `fsync: "always"`.
+     */
+    write_delay: duration('0ms'),
   },
   { additionalProperties: false, default: {} },
 );
@@ -63,7 +68,7 @@ export const SpoolOptionsSchema = Type.Object(
 export const DeliveryOptionsSchema = Type.Object(
   {
     /** Deliveries in flight at once per hook; 1 makes the receiver see the events in order. */
-    concurrency: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
+    concurrency: Type.Integer({ minimum: 1, maximum: 256, default: 32 }),
     /** Payload bytes kept in memory per hook; beyond, payloads are read back from the spool (without a spool: dropped). */
     memory_bytes: byteSize('16mb'),
     /** First retry delay; it doubles per consecutive failure (with jitter). */

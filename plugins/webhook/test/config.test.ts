@@ -29,7 +29,8 @@ describe('webhook configuration', () => {
     assert.deepEqual(hooks.oso, { url: 'https://api.osohq.com/api/agents/v1/model-request', apikey: 'k', authorization: 'bearer', timeout: '5s', disabled: false, fail_policy: 'fail_open', preference: 0 });
     assert.equal(options.spool.enabled, true);
     assert.equal(options.spool.dir, 'webhook');
-    assert.equal(options.delivery.concurrency, 8);
+    assert.equal(options.delivery.concurrency, 32);
+    assert.equal(options.spool.write_delay, '0ms', 'every event is written at once unless a delay is chosen');
   });
 
   it('accepts Go durations and refuses anything else, naming the path', async () => {

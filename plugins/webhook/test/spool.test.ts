@@ -99,6 +99,35 @@ describe('webhook spool', () => {
       assert.equal(status.hooks[0]?.pendingEvents, refs.filter((x) => x.segment !== firstSegment).length);
     });
 
+    it('with a write delay, never writes a record acknowledged in time and writes the others after the delay', async () => {
+      const dir = tempDir();
+      const segment = Segment.create(dir, 'base-2', 'aaaaaaaa-1-me', { syncEveryWrite: false, onError: noop, writeDelayMs: 30 });
+      const early = segment.append(encodeRecord(meta(0), body(0)), 0);
+      assert.equal(segment.ack(early), false, 'dropped, not acknowledged on disk');
+      assert.equal(segment.size, 0);
+      // The delay passes with nothing left to write; a later record must still be written.
+      await new Promise((r) => setTimeout(r, 60));
+      assert.ok(!existsSync(segment.path), 'nothing was written');
+      const line = encodeRecord(meta(1), body(1));
+      const late = segment.append(line, line.length - body(1).length - 1);
+      assert.deepEqual(await segment.readBody(late), body(1), 'readable from memory before its write');
+      await eventually(() => existsSync(segment.path) && readFileSync(segment.path).length === line.length, 'the second record is written after the delay');
+      assert.equal(late.state, 'written');
+      assert.deepEqual(await segment.readBody(late), body(1), 'read back from the file');
+      assert.equal(segment.ack(late), true);
+      await segment.close(false);
+      assert.deepEqual(readFileSync(segment.ackPath, 'latin1'), '0\n');
+      assert.deepEqual(decodeRecords(readFileSync(segment.path)).records.map((r) => r.meta), [meta(1)]);
+    });
+
+    it('writes records still waiting for their delay when the segment is closed', async () => {
+      const dir = tempDir();
+      const segment = Segment.create(dir, 'base-3', 'aaaaaaaa-1-me', { syncEveryWrite: false, onError: noop, writeDelayMs: 60_000 });
+      for (const i of [0, 1, 2]) segment.append(encodeRecord(meta(i), body(i)), 0);
+      await segment.close(true);
+      assert.deepEqual(decodeRecords(readFileSync(segment.path)).records.map((r) => r.meta), [meta(0), meta(1), meta(2)]);
+    });
+
     it('names the spool directory of an unusual hook name safely and keeps the name', async () => {
       const root = tempDir();
       const spool = new HookSpool(root, '../evil name/ü', 'aaaaaaaa-1-me', { segmentBytes: 4096, maxBytes: 8192, syncEveryWrite: false, onError: noop, onDamage: noop });

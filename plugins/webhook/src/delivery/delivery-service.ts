@@ -131,6 +131,7 @@ export class DeliveryService implements RootMember {
           segmentBytes: Math.max(1024, Math.min(byteSizeValue(spoolOptions.segment_bytes), Math.floor(byteSizeValue(spoolOptions.max_bytes) / 4))),
           maxBytes: byteSizeValue(spoolOptions.max_bytes),
           syncEveryWrite: spoolOptions.fsync === 'always',
+          writeDelayMs: spoolOptions.fsync === 'always' ? 0 : durationMs(spoolOptions.write_delay),
           onError: (err, what) => log.error({ err, hook: endpoint.name }, `hook spool ${what} failed`),
           onDamage: (file, corrupt, torn) => log.warn({ hook: endpoint.name, file, corrupt, torn }, 'hook spool segment had damaged records; they were skipped'),
         });

@@ -2,20 +2,11 @@ import { mkdir, readFile, readdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DecodedRecord, RecordMeta } from './record-codec.js';
 import { encodeRecord } from './record-codec.js';
-import { ACK_EXT, Segment, parseSegmentFileName } from './segment.js';
+import { ACK_EXT, Segment, SpoolRecord, parseSegmentFileName } from './segment.js';
 import { hookDirName } from './spool-layout.js';
 
-/** Where a spooled record lives. */
-export interface SpoolRef {
-  /** Its segment. */
-  readonly segment: Segment;
-  /** Offset of its line. */
-  readonly offset: number;
-  /** Length of its line. */
-  readonly length: number;
-  /** Offset of the body inside the line. */
-  readonly bodyOffset: number;
-}
+/** Where a spooled record lives (see {@link SpoolRecord}). */
+export type SpoolRef = SpoolRecord;
 
 /** A record taken over from another owner. */
 export interface ClaimedRecord {
@@ -33,6 +24,12 @@ export interface HookSpoolOptions {
   readonly maxBytes: number;
   /** `fdatasync` after every write batch. */
   readonly syncEveryWrite: boolean;
+  /**
+   * How long an appended record may wait before it is written (ms; see `Segment`): a record
+   * acknowledged sooner is never written. 0: written in the event-loop turn it was appended in.
+   * @default 0
+   */
+  readonly writeDelayMs?: number;
   /** Reports I/O failures. */
   readonly onError: (err: unknown, what: string) => void;
   /** Reports claimed segments with corrupt or torn lines. */
@@ -102,24 +99,27 @@ export class HookSpool {
       if (live !== undefined) this.#seal(live);
       live = this.#newSegment();
     }
-    const offset = live.append(line);
+    const ref = live.append(line, line.length - body.length - 1);
     live.pending++;
     this.#bytes += line.length;
-    return { segment: live, offset, length: line.length, bodyOffset: line.length - body.length - 1 };
+    return ref;
   }
 
-  /** Marks a record delivered (or given up); deletes its segment when nothing in it is left. */
+  /**
+   * Marks a record delivered (or given up): drops it if it was not written yet, else acknowledges
+   * it in the ack file; deletes its segment when nothing in it is left.
+   */
   ack(ref: SpoolRef): void {
+    if (ref.state === 'cancelled') return;
     const segment = ref.segment;
-    segment.ack(ref.offset);
+    if (!segment.ack(ref)) this.#bytes -= ref.length;
     segment.pending--;
     if (!segment.live && segment.pending === 0) this.#drop(segment);
   }
 
-  /** Reads a record's body back from disk. */
-  async readBody(ref: SpoolRef): Promise<Buffer> {
-    const line = await ref.segment.read(ref.offset, ref.length);
-    return line.subarray(ref.bodyOffset, ref.length - 1);
+  /** A record's body: from memory until it is written, then read back from disk. */
+  readBody(ref: SpoolRef): Promise<Buffer> {
+    return ref.segment.readBody(ref);
   }
 
   /**
@@ -153,7 +153,7 @@ export class HookSpool {
       this.#segments.add(segment);
       this.#bytes += segment.size;
       for (const record of claimed.records) {
-        out.push({ ref: { segment, offset: record.offset, length: record.length, bodyOffset: record.length - 1 - record.body.length }, record });
+        out.push({ ref: new SpoolRecord(segment, record.length, record.length - 1 - record.body.length, record.offset, undefined), record });
       }
     }
     return out;
@@ -178,7 +178,7 @@ export class HookSpool {
 
   #newSegment(): Segment {
     const base = `${String(Date.now()).padStart(15, '0')}-${String(++this.#seq).padStart(6, '0')}-${this.#owner}`;
-    const segment = Segment.create(this.dir, base, this.#owner, { syncEveryWrite: this.#options.syncEveryWrite, onError: this.#options.onError });
+    const segment = Segment.create(this.dir, base, this.#owner, { syncEveryWrite: this.#options.syncEveryWrite, onError: this.#options.onError, writeDelayMs: this.#options.writeDelayMs });
     this.#segments.add(segment);
     this.#live = segment;
     return segment;

@@ -47,9 +47,15 @@ function hex8(n: number): string {
  * escapes control characters), so the separators are unambiguous.
  */
 export function encodeRecord(meta: RecordMeta, body: Buffer): Buffer {
-  const head = Buffer.from(`${JSON.stringify({ id: meta.id, event: meta.event, ts: meta.ts })}\t`);
-  const crc = crc32(body, crc32(head));
-  return Buffer.concat([Buffer.from(`${hex8(crc)} `), head, body, Buffer.from('\n')]);
+  const head = `${JSON.stringify({ id: meta.id, event: meta.event, ts: meta.ts })}\t`;
+  // One buffer for the whole line: checksum (filled in last), head, body, newline.
+  const headLength = Buffer.byteLength(head);
+  const line = Buffer.allocUnsafe(9 + headLength + body.length + 1);
+  line.write(head, 9, 'utf8');
+  body.copy(line, 9 + headLength);
+  line[line.length - 1] = NL;
+  line.write(`${hex8(crc32(line.subarray(9, line.length - 1)))} `, 0, 'latin1');
+  return line;
 }
 
 function isMeta(value: unknown): value is RecordMeta {

@@ -43,25 +43,62 @@ export interface SegmentOptions {
   readonly syncEveryWrite: boolean;
   /** Called when a write, an ack or a sync fails (the segment is then broken for writes). */
   readonly onError: (err: unknown, what: string) => void;
+  /**
+   * How long appended records may wait before they are written (ms). A record acknowledged
+   * within that time (delivered at once, as most are) is never written, nor is its ack. 0: written
+   * in the event-loop turn they were appended in.
+   * @default 0
+   */
+  readonly writeDelayMs?: number;
 }
 
-interface QueuedWrite {
-  readonly buf: Buffer;
+/** Where a record of a segment is: appended (waiting), in a write, written, or dropped unwritten. */
+export type SpoolRecordState = 'queued' | 'writing' | 'written' | 'cancelled';
+
+/**
+ * One record of a segment. Its offset (its key in the ack file) is known once its write batch
+ * is formed; until it is written, the line stays in memory.
+ */
+export class SpoolRecord {
+  /** Its segment. */
+  readonly segment: Segment;
+  /** Length of its line, newline included. */
+  readonly length: number;
+  /** Offset of the body inside the line. */
+  readonly bodyOffset: number;
+  /** Offset of its line in the segment file (-1 until its write batch is formed). */
+  offset: number;
+  /** Where it is. */
+  state: SpoolRecordState;
+  /** The line, while it is not written. */
+  line: Buffer | undefined;
+
+  constructor(segment: Segment, length: number, bodyOffset: number, offset: number, line: Buffer | undefined) {
+    this.segment = segment;
+    this.length = length;
+    this.bodyOffset = bodyOffset;
+    this.offset = offset;
+    this.line = line;
+    this.state = line === undefined ? 'written' : 'queued';
+  }
 }
 
 /**
- * One append-only spool file owned by one plugin instance, with its ack file. Appends reserve
- * their offset synchronously (so records keep the event order) and are written in batches with
- * positional writes; acks are appended to `<base>.ack` as decimal offsets. Every write goes
- * through the kernel before the next batch, so a killed process loses nothing that was written;
- * `fdatasync` (per policy) only matters for a machine crash.
+ * One append-only spool file owned by one plugin instance, with its ack file. Appended records
+ * keep their order; they are written in batches with positional writes, each batch after the
+ * previous one reached the kernel, at most `writeDelayMs` after they were appended. A record
+ * acknowledged before its batch is formed is dropped instead (nothing of it reaches the disk):
+ * with a receiver that answers at once, the spool costs no I/O. Acks of written records are
+ * appended to `<base>.ack` as decimal offsets. So a killed process loses nothing that was
+ * written, and at most `writeDelayMs` of events; `fdatasync` (per policy) only matters for a
+ * machine crash.
  */
 export class Segment {
   /** Creation-ordered name part (`<time>-<seq>-<creator>`), stable across claims. */
   readonly base: string;
   /** Directory. */
   readonly dir: string;
-  /** Bytes reserved (live) or read (claimed). */
+  /** Bytes held: written, or appended and not dropped (live); read (claimed). */
   size: number;
   /** Records not yet acknowledged. */
   pending = 0;
@@ -73,14 +110,18 @@ export class Segment {
   #owner: string;
   #fh: FileHandle | undefined;
   #opening: Promise<FileHandle> | undefined;
+  /** True once the segment file exists (claimed, or first written). */
   #created: boolean;
-  #queue: QueuedWrite[] = [];
-  #queueStart = 0;
-  #writtenUpTo = 0;
+  /** Records appended and not yet in a write batch. */
+  #queue: SpoolRecord[] = [];
+  /** Offset the next write batch starts at. */
+  #fileSize = 0;
+  #timer: { readonly kind: 'timeout'; readonly handle: NodeJS.Timeout } | { readonly kind: 'immediate'; readonly handle: NodeJS.Immediate } | undefined;
   #writing: Promise<void> | undefined;
   #ackQueue: string[] = [];
   #ackFh: FileHandle | undefined;
   #acking: Promise<void> | undefined;
+  #ackCreated: boolean;
   #dirty = false;
   #closed = false;
 
@@ -90,8 +131,10 @@ export class Segment {
     this.#owner = owner;
     this.live = live;
     this.size = size;
-    this.#writtenUpTo = size;
+    this.#fileSize = size;
     this.#created = !live;
+    // A claimed segment may have an ack file from its previous owner.
+    this.#ackCreated = !live;
     this.#options = options;
   }
 
@@ -138,26 +181,47 @@ export class Segment {
     return this.#dirty;
   }
 
-  /** Reserves the next offset for `line` and queues its write; returns the offset. */
-  append(line: Buffer): number {
-    const offset = this.size;
+  /**
+   * Appends `line` (a whole encoded record) after every record appended before; it is written
+   * within `writeDelayMs`. `bodyOffset` is where the body starts in the line.
+   */
+  append(line: Buffer, bodyOffset: number): SpoolRecord {
+    const record = new SpoolRecord(this, line.length, bodyOffset, -1, line);
     this.size += line.length;
-    if (this.#queue.length === 0) this.#queueStart = offset;
-    this.#queue.push({ buf: line });
-    this.#writing ??= this.#drainWrites();
-    return offset;
+    this.#queue.push(record);
+    this.#schedule();
+    return record;
   }
 
-  /** Records that the record at `offset` needs no delivery any more. */
-  ack(offset: number): void {
-    this.#ackQueue.push(`${offset}\n`);
+  /**
+   * Records that `record` needs no delivery any more: it is dropped if it is still waiting for
+   * its write (then `false`: nothing of it reaches the disk), else its offset is appended to the
+   * ack file (`true`).
+   */
+  ack(record: SpoolRecord): boolean {
+    if (record.state === 'queued') {
+      record.state = 'cancelled';
+      record.line = undefined;
+      this.size -= record.length;
+      return false;
+    }
+    if (record.state === 'cancelled') return false;
+    this.#ackQueue.push(`${record.offset}\n`);
     this.#acking ??= this.#drainAcks();
+    return true;
   }
 
-  /** Reads `length` bytes at `offset` (waiting for a pending write of them first). */
+  /** The body of `record`: from memory while it is not written, else read back from the file. */
+  async readBody(record: SpoolRecord): Promise<Buffer> {
+    const line = record.line;
+    if (line !== undefined) return line.subarray(record.bodyOffset, record.length - 1);
+    if (record.state !== 'written') throw new Error(`spool segment ${this.base}: record was dropped`);
+    const buf = await this.read(record.offset, record.length);
+    return buf.subarray(record.bodyOffset, record.length - 1);
+  }
+
+  /** Reads `length` bytes at `offset` of the file (written records only). */
   async read(offset: number, length: number): Promise<Buffer> {
-    while (offset + length > this.#writtenUpTo && this.#writing !== undefined) await this.#writing;
-    if (offset + length > this.#writtenUpTo) throw new Error(`spool segment ${this.base}: record at ${offset} was never written`);
     const fh = await this.#handle();
     const buf = Buffer.allocUnsafe(length);
     let read = 0;
@@ -167,6 +231,12 @@ export class Segment {
       read += bytesRead;
     }
     return buf;
+  }
+
+  /** Writes the records waiting for the delay now (and waits for every write). */
+  async flush(): Promise<void> {
+    this.#cancelTimer();
+    while (this.#writing !== undefined || (this.#queue.length > 0 && !this.broken)) await this.#startWrites();
   }
 
   /** `fdatasync`s written data (no-op when clean). */
@@ -181,9 +251,9 @@ export class Segment {
     }
   }
 
-  /** Waits for queued writes and acks, optionally syncs, and closes the files. */
+  /** Writes what waits, waits for acks, optionally syncs, and closes the files. */
   async close(sync: boolean): Promise<void> {
-    await this.#writing;
+    await this.flush();
     await this.#acking;
     if (sync) {
       await this.sync();
@@ -198,14 +268,56 @@ export class Segment {
     await ackFh?.close().catch(() => undefined);
   }
 
-  /** Closes and deletes the segment and its ack file. */
+  /**
+   * Closes and deletes the segment and its ack file. Call it once nothing in it is pending: what
+   * still waits for its write is dropped. Files this segment never created are not touched.
+   */
   async remove(): Promise<void> {
+    this.#cancelTimer();
+    this.#queue = [];
     await this.close(false);
-    for (const path of [this.path, this.ackPath]) {
+    const paths = [...(this.#created ? [this.path] : []), ...(this.#ackCreated ? [this.ackPath] : [])];
+    for (const path of paths) {
       await unlink(path).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') this.#options.onError(err, 'remove');
       });
     }
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined || this.#writing !== undefined || this.broken) return;
+    const delay = this.#options.writeDelayMs ?? 0;
+    // In the same turn: every record appended by this turn's callbacks goes in one write.
+    if (delay <= 0) this.#timer = { kind: 'immediate', handle: setImmediate(this.#onTimer) };
+    else this.#timer = { kind: 'timeout', handle: setTimeout(this.#onTimer, delay).unref() };
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    void this.#startWrites();
+  };
+
+  /**
+   * The write in progress, or a new one. `#writing` is cleared when the write settles, never
+   * from inside it: an async function that finds nothing to write finishes before its promise is
+   * assigned, and would leave a settled promise behind that blocks every later write.
+   */
+  #startWrites(): Promise<void> {
+    if (this.#writing !== undefined) return this.#writing;
+    const writing: Promise<void> = this.#drainWrites().finally(() => {
+      if (this.#writing === writing) this.#writing = undefined;
+      if (this.#queue.length > 0) this.#schedule();
+    });
+    this.#writing = writing;
+    return writing;
+  }
+
+  #cancelTimer(): void {
+    const timer = this.#timer;
+    if (timer === undefined) return;
+    this.#timer = undefined;
+    if (timer.kind === 'timeout') clearTimeout(timer.handle);
+    else clearImmediate(timer.handle);
   }
 
   async #handle(): Promise<FileHandle> {
@@ -224,32 +336,43 @@ export class Segment {
     }
   }
 
+  /** Writes one batch: the records appended and not dropped since the last batch, in order. */
   async #drainWrites(): Promise<void> {
+    let batch: SpoolRecord[] = [];
     try {
-      while (this.#queue.length > 0 && !this.broken) {
-        const batch = this.#queue;
-        const start = this.#queueStart;
-        this.#queue = [];
-        const buf = batch.length === 1 ? (batch[0] as QueuedWrite).buf : Buffer.concat(batch.map((w) => w.buf));
-        const fh = await this.#handle();
-        let written = 0;
-        while (written < buf.length) {
-          const { bytesWritten } = await fh.write(buf, written, buf.length - written, start + written);
-          written += bytesWritten;
-        }
-        this.#writtenUpTo = start + buf.length;
-        this.#dirty = true;
-        if (this.#options.syncEveryWrite) {
-          this.#dirty = false;
-          await fh.datasync();
-        }
+      for (const record of this.#queue) if (record.state === 'queued') batch.push(record);
+      this.#queue = [];
+      if (batch.length === 0 || this.broken) return;
+      const start = this.#fileSize;
+      let offset = start;
+      for (const record of batch) {
+        record.offset = offset;
+        record.state = 'writing';
+        offset += record.length;
+      }
+      this.#fileSize = offset;
+      const buf = batch.length === 1 ? ((batch[0] as SpoolRecord).line as Buffer) : Buffer.concat(batch.map((r) => r.line as Buffer), offset - start);
+      const fh = await this.#handle();
+      let written = 0;
+      while (written < buf.length) {
+        const { bytesWritten } = await fh.write(buf, written, buf.length - written, start + written);
+        written += bytesWritten;
+      }
+      this.#dirty = true;
+      for (const record of batch) {
+        record.state = 'written';
+        record.line = undefined;
+      }
+      batch = [];
+      if (this.#options.syncEveryWrite) {
+        this.#dirty = false;
+        await fh.datasync();
       }
     } catch (err) {
+      // Unwritten records stay readable from memory; nothing more is written here.
+      for (const record of batch) record.state = 'queued';
       this.broken = true;
-      this.#queue = [];
       this.#options.onError(err, 'write');
-    } finally {
-      this.#writing = undefined;
     }
   }
 
@@ -258,7 +381,10 @@ export class Segment {
       while (this.#ackQueue.length > 0) {
         const text = this.#ackQueue.join('');
         this.#ackQueue = [];
-        this.#ackFh ??= await open(this.ackPath, 'a');
+        if (this.#ackFh === undefined) {
+          this.#ackCreated = true;
+          this.#ackFh = await open(this.ackPath, 'a');
+        }
         await this.#ackFh.write(text);
       }
     } catch (err) {
