@@ -111,8 +111,8 @@ describe('webhook spool', () => {
       const line = encodeRecord(meta(1), body(1));
       const late = segment.append(line, line.length - body(1).length - 1);
       assert.deepEqual(await segment.readBody(late), body(1), 'readable from memory before its write');
-      await eventually(() => existsSync(segment.path) && readFileSync(segment.path).length === line.length, 'the second record is written after the delay');
-      assert.equal(late.state, 'written');
+      await eventually(() => late.state === 'written', 'the second record is written after the delay');
+      assert.equal(readFileSync(segment.path).length, line.length);
       assert.deepEqual(await segment.readBody(late), body(1), 'read back from the file');
       assert.equal(segment.ack(late), true);
       await segment.close(false);
@@ -126,6 +126,21 @@ describe('webhook spool', () => {
       for (const i of [0, 1, 2]) segment.append(encodeRecord(meta(i), body(i)), 0);
       await segment.close(true);
       assert.deepEqual(decodeRecords(readFileSync(segment.path)).records.map((r) => r.meta), [meta(0), meta(1), meta(2)]);
+    });
+
+    it('records an ack that comes after close, and none after the segment was removed', async () => {
+      const dir = tempDir();
+      const segment = Segment.create(dir, 'base-4', 'aaaaaaaa-1-me', { syncEveryWrite: false, onError: noop });
+      const lines = [0, 1].map((i) => encodeRecord(meta(i), body(i)));
+      const [a, b] = lines.map((l) => segment.append(l, 0));
+      await segment.close(false);
+      assert.equal(segment.ack(a!), true);
+      await eventually(() => existsSync(segment.ackPath) && readFileSync(segment.ackPath, 'latin1') === '0\n', 'the late ack on disk');
+      await segment.remove();
+      assert.ok(!existsSync(segment.path) && !existsSync(segment.ackPath));
+      segment.ack(b!);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.ok(!existsSync(segment.ackPath), 'a removed segment gets no new ack file');
     });
 
     it('names the spool directory of an unusual hook name safely and keeps the name', async () => {

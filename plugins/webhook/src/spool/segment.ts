@@ -1,4 +1,4 @@
-import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, appendFile, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DecodedRecord, decodeRecords } from './record-codec.js';
 
@@ -124,6 +124,7 @@ export class Segment {
   #ackCreated: boolean;
   #dirty = false;
   #closed = false;
+  #removed = false;
 
   private constructor(dir: string, base: string, owner: string, live: boolean, size: number, options: SegmentOptions) {
     this.dir = dir;
@@ -260,6 +261,8 @@ export class Segment {
       await this.#ackFh?.datasync().catch((err: unknown) => this.#options.onError(err, 'sync'));
     }
     this.#closed = true;
+    await this.#opening?.catch(() => undefined);
+    await this.#acking; // an ack that came in meanwhile ends with the handle it started on
     const fh = this.#fh;
     const ackFh = this.#ackFh;
     this.#fh = undefined;
@@ -273,6 +276,7 @@ export class Segment {
    * still waits for its write is dropped. Files this segment never created are not touched.
    */
   async remove(): Promise<void> {
+    this.#removed = true;
     this.#cancelTimer();
     this.#queue = [];
     await this.close(false);
@@ -326,6 +330,11 @@ export class Segment {
     this.#opening ??= (async () => {
       const fh = await open(this.path, this.#created ? 'r+' : 'wx+');
       this.#created = true;
+      if (this.#closed) {
+        // Closed while the file was opening (a read racing a close): do not leak the handle.
+        await fh.close().catch(() => undefined);
+        throw new Error(`spool segment ${this.base} is closed`);
+      }
       this.#fh = fh;
       return fh;
     })();
@@ -381,10 +390,14 @@ export class Segment {
       while (this.#ackQueue.length > 0) {
         const text = this.#ackQueue.join('');
         this.#ackQueue = [];
-        if (this.#ackFh === undefined) {
-          this.#ackCreated = true;
-          this.#ackFh = await open(this.ackPath, 'a');
+        if (this.#removed) return; // deleted: nothing left to acknowledge
+        this.#ackCreated = true;
+        if (this.#closed) {
+          // An ack after close (a delivery that outlived shutdown): open, append, close.
+          await appendFile(this.ackPath, text);
+          continue;
         }
+        this.#ackFh ??= await open(this.ackPath, 'a');
         await this.#ackFh.write(text);
       }
     } catch (err) {
