@@ -14,13 +14,23 @@ function prematureClose(): Error {
   return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
+/** Options of {@link readLimited}. */
+export interface ReadLimitedOptions {
+  /**
+   * What happens to the stream once it exceeds the limit: `destroy` it (an upstream body), or
+   * `pause` it and leave the rest unread (a request, whose socket must live to carry the answer).
+   * @default 'destroy'
+   */
+  readonly overflow?: 'destroy' | 'pause';
+}
+
 /**
- * Reads a whole stream into one Buffer, destroying it and throwing once it exceeds `limit` bytes.
- * Rejects with the stream's error, or `ERR_STREAM_PREMATURE_CLOSE` when it closes before its end
- * (as `for await` would). Plain listeners rather than an async iterator: this runs on every
- * non-streamed response, and the iterator's promises showed in the profile.
+ * Reads a whole stream into one Buffer, throwing {@link BodyTooLargeError} once it exceeds `limit`
+ * bytes. Rejects with the stream's error, or `ERR_STREAM_PREMATURE_CLOSE` when it closes before
+ * its end (as `for await` would). Plain listeners rather than an async iterator: this runs on
+ * every proxied call, and the iterator's promises showed in the profile.
  */
-export function readLimited(stream: Readable, limit: number): Promise<Buffer> {
+export function readLimited(stream: Readable, limit: number, options: ReadLimitedOptions = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (stream.errored) {
       reject(stream.errored);
@@ -46,9 +56,12 @@ export function readLimited(stream: Readable, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        // Destroying an undici body emits its abort error; nobody else listens any more.
-        stream.on('error', ignore);
-        stream.destroy();
+        if (options.overflow === 'pause') stream.pause();
+        else {
+          // Destroying an undici body emits its abort error; nobody else listens any more.
+          stream.on('error', ignore);
+          stream.destroy();
+        }
         reject(new BodyTooLargeError(limit));
         return;
       }
