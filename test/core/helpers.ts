@@ -1,6 +1,6 @@
 import { type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
 import type { PluginInput } from '@tollgate/core';
-import { type FakeUpstream, type Responder, type TestGateway, chunksToSse, readChunkLines, readFixture, startFakeUpstream, startTestGateway } from '@tollgate/testing';
+import { type FakeUpstream, type Responder, type TestGateway, chunksToSse, deferred, readChunkLines, readFixture, startFakeUpstream, startTestGateway } from '@tollgate/testing';
 
 export const BIN_SINGLE = 'c6aa7e397b7123c3501f25df3a05d4daf7e8ad6d61ffa406ab5361fe36a8d5b1.bin';
 export const BIN_PARALLEL = 'f82268f2fefd5cfbc7eeb59c297688be2f6ca0849a6e4f17851b517310841d9b.bin';
@@ -35,20 +35,7 @@ export function chat(model: string, extra: Record<string, unknown> = {}): Record
   return { model, messages: [{ role: 'user', content: 'What is the weather in Edinburgh?' }], ...extra };
 }
 
-/** A promise with its resolve function, to order events without timers. */
-export interface Deferred<T = void> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-/** Makes a {@link Deferred}. */
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
+export { type Deferred, deferred } from '@tollgate/testing';
 
 /** A plain HTTP response, body read whole. */
 export interface RawResponse {

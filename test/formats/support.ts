@@ -1,5 +1,5 @@
 import { type Denial, type Exchange, type PluginInput, type ToolCall, type TollgatePlugin, type Usage } from '@tollgate/core';
-import { type FakeUpstream, type FixtureFormat, type TestGateway, chunksToSse, readChunkLines, readFixture, startFakeUpstream, startTestGateway } from '@tollgate/testing';
+import { type FakeUpstream, type FixtureFormat, type TestGateway, chunksToSse, parseSseClientFrames, readChunkLines, readFixture, startFakeUpstream, startTestGateway } from '@tollgate/testing';
 
 /** Model ids the test gateway routes to the fake upstream, one provider per API family. */
 export const MODELS = { anthropic: 'claude-sonnet-4-6', openai: 'gpt-5', gemini: 'gemini-2.5-flash', mock: 'mock-1', chatOnly: 'chat-only-model' } as const;
@@ -115,25 +115,15 @@ export function agentLoopFrames(): string[][] {
 
 /** Parses SSE text into `{event, data}` frames (data parsed as JSON when it is JSON). */
 export function parseSse(text: string): Array<{ event: string | undefined; data: any }> {
-  return text
-    .split(/\r?\n\r?\n/)
-    .filter((f) => f.trim() !== '')
-    .map((frame) => {
-      let event: string | undefined;
-      const data: string[] = [];
-      for (const line of frame.split(/\r?\n/)) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      const joined = data.join('\n');
-      let parsed: unknown = joined;
-      try {
-        parsed = JSON.parse(joined);
-      } catch {
-        // [DONE] and other non-JSON data stay text
-      }
-      return { event, data: parsed };
-    });
+  return parseSseClientFrames(text).map(({ event, data }) => {
+    let parsed: unknown = data;
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      // [DONE] and other non-JSON data stay text
+    }
+    return { event, data: parsed };
+  });
 }
 
 /** Tool calls without `index`, as the fixtures README lists them. */

@@ -14,3 +14,5 @@ export * from './restartable-server.js';
 export * from './fake-oso.js';
 export * from './child-process.js';
 export * from './condition-waiters.js';
+export * from './deferred.js';
+export * from './sse-client-frames.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type FixtureFormat, chunksToSse, readChunkLines, readFixture } from '@tollgate/testing';
+import { type FixtureFormat, type SseClientFrame, chunksToSse, parseSseClientFrames, readChunkLines, readFixture } from '@tollgate/testing';
 import type { Answer } from './http.js';
 
 /** Provider keys of the reliability gateways (distinctive, so a leak is easy to spot). */
@@ -135,26 +135,10 @@ export function errorMessageOf(format: FormatCase, body: any, status?: number): 
 }
 
 /** One SSE frame as a client parses it. */
-export interface ClientFrame {
-  readonly event: string | undefined;
-  readonly data: string;
-}
+export type ClientFrame = SseClientFrame;
 
 /** Parses SSE text into frames (LF or CRLF), as a client does. */
-export function parseFrames(text: string): ClientFrame[] {
-  return text
-    .split(/\r?\n\r?\n/)
-    .filter((f) => f.trim() !== '')
-    .map((frame) => {
-      let event: string | undefined;
-      const data: string[] = [];
-      for (const line of frame.split(/\r?\n/)) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      return { event, data: data.join('\n') };
-    });
-}
+export const parseFrames = parseSseClientFrames;
 
 /**
  * Asserts that a streamed answer ends with `format`'s in-stream error (after whatever came

@@ -207,17 +207,4 @@ export function openStream(url: string, body: unknown, headers: Record<string, s
   };
 }
 
-/** A promise with its resolve function, to order events without timers. */
-export interface Deferred<T = void> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-}
-
-/** Makes a {@link Deferred}. */
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
+export { type Deferred, deferred } from '@tollgate/testing';
