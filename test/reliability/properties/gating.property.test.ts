@@ -3,6 +3,7 @@ import type { ToolCall, TollgatePlugin } from '@tollgate/core';
 import { type FakeUpstream, type TestGateway, sseResponder } from '@tollgate/testing';
 import fc from 'fast-check';
 import { parseFrames, providersFor } from '../support/formats.js';
+import { fragments } from '../support/fragments.js';
 import { useGuard } from '../support/guard.js';
 import { post } from '../support/http.js';
 
@@ -17,17 +18,6 @@ const genCall: fc.Arbitrary<GenCall> = fc.record({
   args: fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.boolean()), { maxKeys: 4 }),
   cuts: fc.array(fc.nat(), { maxLength: 5 }),
 });
-
-function fragments(text: string, cuts: readonly number[]): string[] {
-  const points = cuts.map((c) => c % (text.length + 1)).sort((a, b) => a - b);
-  const out: string[] = [];
-  let from = 0;
-  for (const p of points) {
-    out.push(text.slice(from, p));
-    from = p;
-  }
-  return [...out, text.slice(from)];
-}
 
 /**
  * An OpenAI chat stream of `calls` whose fragments are sent in the order `picks` chooses among

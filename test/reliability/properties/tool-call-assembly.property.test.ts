@@ -9,6 +9,7 @@ import {
   openAiChatFormat,
 } from '@tollgate/core';
 import fc from 'fast-check';
+import { fragments } from '../support/fragments.js';
 
 /** A tool call to stream: its name and arguments (as they read after a JSON round trip). */
 interface GenCall {
@@ -22,19 +23,6 @@ const toolName = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/);
 /** Any JSON object, canonical (what JSON.parse gives back). */
 const jsonArgs = fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 10 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }).map((o) => JSON.parse(JSON.stringify(o)) as Record<string, unknown>);
 const genCall = (args: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<GenCall> => fc.record({ name: toolName, args, cuts: fc.array(fc.nat(), { maxLength: 12 }) });
-
-/** `text` cut into fragments at `cuts` (empty fragments included: providers send them). */
-function fragments(text: string, cuts: readonly number[]): string[] {
-  const points = cuts.map((c) => c % (text.length + 1)).sort((a, b) => a - b);
-  const out: string[] = [];
-  let from = 0;
-  for (const p of points) {
-    out.push(text.slice(from, p));
-    from = p;
-  }
-  out.push(text.slice(from));
-  return out;
-}
 
 /** Cuts bytes at arbitrary offsets. */
 function splitBytes(buf: Buffer, cuts: readonly number[]): Buffer[] {
