@@ -49,7 +49,7 @@ export interface RawResponse {
 /** Sends a request with node:http (exact bytes, any method) and reads the whole response. */
 export function send(url: string, options: { method?: string; path?: string; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}${options.path ?? '/v1/chat/completions'}`, { method: options.method ?? 'POST', headers: { 'content-type': 'application/json', ...options.headers }, agent: false }, (res) => {
+    const req = request(url, { path: options.path ?? '/v1/chat/completions', method: options.method ?? 'POST', headers: { 'content-type': 'application/json', ...options.headers }, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

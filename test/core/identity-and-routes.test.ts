@@ -169,6 +169,28 @@ describe('routes', () => {
     assert.match(res.json().version, /^\d+\.\d+\.\d+/);
   });
 
+  it('serves an LLM route the same on its literal path (direct) and on what only the router matches', async () => {
+    const answer = { id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] };
+    const upstream = await r.upstream(jsonResponder(answer));
+    const gw = await r.gateway({ config: { providers: { openai: { baseurl: `${upstream.url}/v1`, models: ['gpt-4o'] } } } });
+    // The first two are served from node:http directly, the others by Koa's router (trailing
+    // slash, letter case, an absolute-form request target).
+    const paths = ['/v1/chat/completions', '/chat/completions?api-version=1', '/v1/chat/completions/', '/V1/Chat/Completions', `${gw.url}/v1/chat/completions`];
+    for (const path of paths) {
+      const res = await send(gw.url, { path, body: JSON.stringify(chat('gpt-4o')) });
+      assert.equal(res.status, 200, path);
+      assert.deepEqual(res.json(), answer, path);
+      assert.match(String(res.headers['x-request-id']), /^[0-9a-f-]{36}$/, path);
+    }
+    assert.deepEqual(
+      upstream.requests.map((q) => q.url),
+      ['/v1/chat/completions', '/v1/chat/completions?api-version=1', '/v1/chat/completions', '/v1/chat/completions', '/v1/chat/completions'],
+    );
+    const exchanges = await Promise.all(paths.map((_, i) => gw.exchange(i + 1)));
+    assert.deepEqual(exchanges.map((e) => [e.status, e.model, e.format]), paths.map(() => [200, 'gpt-4o', 'openai_chat']));
+    assert.equal(gw.gateway.runtime.inFlight, 0);
+  });
+
   it('answers 404 for unknown paths and 405 for wrong methods, in the OpenAI envelope', async () => {
     const gw = await r.gateway({ config: { providers: { mock: { baseurl: 'mock://', models: ['mock-1'] } } } });
     const notFound = await send(gw.url, { method: 'GET', path: '/v2/whatever' });

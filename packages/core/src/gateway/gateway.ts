@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import type { DestinationStream, Logger } from 'pino';
@@ -130,9 +130,15 @@ export class Gateway {
     return this.#runtime;
   }
 
-  /** A Node request listener serving the gateway (for your own server or supertest). */
-  callback(): ReturnType<Koa['callback']> {
-    return this.#app.callback();
+  /**
+   * A Node request listener serving the gateway (for your own server or supertest): LLM calls on
+   * literal paths go straight to the current runtime, everything else through Koa.
+   */
+  callback(): (req: IncomingMessage, res: ServerResponse) => void {
+    const koa = this.#app.callback();
+    return (req, res) => {
+      if (!this.#runtime.serveDirect(req, res)) void koa(req, res);
+    };
   }
 
   /** Starts listening; resolves with the bound address. */

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
@@ -67,6 +68,8 @@ export class Runtime implements PipelineRuntime {
   readonly accessLog: boolean;
   readonly plugins: readonly TollgatePlugin[];
   readonly #middleware: (ctx: Context, next: Next) => Promise<unknown>;
+  /** LLM routes whose pattern is a literal path, served without Koa (see {@link serveDirect}). */
+  readonly #literalRoutes = new Map<string, FormatAdapter>();
   #inFlight = 0;
   #idleWaiters: Array<() => void> = [];
   #closed = false;
@@ -162,10 +165,38 @@ export class Runtime implements PipelineRuntime {
   }
 
   /** Koa middleware entry: serves one request, counting it in flight. */
-  async dispatch(ctx: Context, next: Next): Promise<void> {
+  dispatch(ctx: Context, next: Next): Promise<void> {
+    return this.#track(this.#middleware(ctx, next));
+  }
+
+  /**
+   * Serves `POST` to a literal LLM route path (`/v1/chat/completions`, `/v1/messages`, …, query
+   * string allowed) straight from node:http, counting it in flight; returns `false`, having done
+   * nothing, for any other request. The handler is the one the router runs for the same path, so
+   * the answer is the same either way; this path skips Koa's per-request context, request and
+   * response objects and the router's regular expressions, the largest fixed cost left per call.
+   */
+  serveDirect(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'POST') return false;
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const adapter = this.#literalRoutes.get(path);
+    if (adapter === undefined) return false;
+    const target = { method: 'POST', path, querystring: q === -1 ? '' : url.slice(q + 1), params: {} };
+    this.#track(handleLlmRequest(req, res, target, adapter, this)).catch((err: unknown) => {
+      // handleLlmRequest answers its own failures; this is a bug's last line of defence.
+      this.logger.error({ err }, 'unhandled request error');
+      if (res.headersSent) res.destroy();
+      else writeApiError(res, adapter, apiError('internal', 'internal gateway error'));
+    });
+    return true;
+  }
+
+  async #track(work: Promise<unknown>): Promise<void> {
     this.#inFlight++;
     try {
-      await this.#middleware(ctx, next);
+      await work;
     } finally {
       if (--this.#inFlight === 0) {
         const waiters = this.#idleWaiters;
@@ -205,8 +236,12 @@ export class Runtime implements PipelineRuntime {
     const postPaths = new Map<string, FormatAdapter>();
     for (const adapter of this.formats.all()) {
       for (const path of adapter.paths) {
-        router.post(path, (ctx) => handleLlmRequest(ctx, adapter, this));
+        router.post(path, (ctx) => {
+          ctx.respond = false;
+          return handleLlmRequest(ctx.req, ctx.res, { method: ctx.method, path: ctx.path, querystring: ctx.querystring, params: ctx.params }, adapter, this);
+        });
         postPaths.set(path, adapter);
+        if (!/[:*(]/.test(path)) this.#literalRoutes.set(path, adapter);
       }
     }
     for (const path of ['/v1/models', '/models']) router.get(path, (ctx) => handleModels(ctx, this.hooks, this.providers, this.logger, this.accessLog));

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import { SecretRegistry } from '../config/secret-registry.js';
 import { PluginHookError } from '../errors.js';
@@ -53,6 +52,18 @@ export interface PipelineRuntime {
   readonly accessLog: boolean;
 }
 
+/** Where an LLM request goes, as the router matched it. */
+export interface LlmRequestTarget {
+  /** HTTP method. */
+  readonly method: string;
+  /** Path without the query string, as sent. */
+  readonly path: string;
+  /** Query string without `?` (may be empty). */
+  readonly querystring: string;
+  /** Parameters of the matched route pattern (e.g. Gemini's `target`). */
+  readonly params: Readonly<Record<string, string>>;
+}
+
 /** Status recorded when the client left before a status was sent (nginx's convention). */
 export const CLIENT_CLOSED_STATUS = 499;
 
@@ -84,15 +95,10 @@ function toApiError(err: unknown, log: () => Logger): ApiError {
  * `onRequest`, call the provider, relay the answer (gating tool calls), then log the access
  * line and hand the exchange to `onResponse` observers without waiting for them.
  */
-export async function handleLlmRequest(ctx: Context, adapter: FormatAdapter, rt: PipelineRuntime): Promise<void> {
+export async function handleLlmRequest(req: IncomingMessage, res: ServerResponse, target: LlmRequestTarget, adapter: FormatAdapter, rt: PipelineRuntime): Promise<void> {
   const startMs = performance.now();
   const requestId = randomUUID();
-  const req = ctx.req;
-  const res = ctx.res;
-  // Koa's getters parse the URL on every read; the pipeline reads these several times.
-  const method = ctx.method;
-  const path = ctx.path;
-  ctx.respond = false;
+  const { method, path } = target;
   // `x-request-id` goes out with every answer's headers (writeBody, writeApiError, the stream
   // relay): all in one writeHead, Node's fast path, rather than a setHeader now.
   // Made on first use: most requests never log anything but their access line.
@@ -111,7 +117,7 @@ export async function handleLlmRequest(ctx: Context, adapter: FormatAdapter, rt:
   let rctx: RequestContextImpl | undefined;
   try {
     const remoteAddress = normalizeAddress(req.socket.remoteAddress);
-    const query = new URLSearchParams(ctx.querystring);
+    const query = new URLSearchParams(target.querystring);
     const identity = await rt.hooks.identify.promise({
       requestId,
       remoteAddress,
@@ -125,7 +131,7 @@ export async function handleLlmRequest(ctx: Context, adapter: FormatAdapter, rt:
     }
     draft.identity = identity;
     const { raw, body } = await readJsonBody(req, { maxBytes: rt.limits.maxBodyBytes, maxDepth: rt.limits.maxJsonDepth });
-    const info = adapter.readRequest({ body, path, params: (ctx.params as Record<string, string> | undefined) ?? {}, query });
+    const info = adapter.readRequest({ body, path, params: target.params, query });
     draft.model = info.model;
     draft.streamed = info.stream;
     const route = rt.providers.route(info.model, adapter.name);
