@@ -7,7 +7,7 @@ export { Runtime, type RuntimeDeps } from './gateway/runtime.js';
 export { TollgateError, PluginHookError, errorMessage, type TollgateErrorCode, type TollgateErrorOptions } from './errors.js';
 export { CORE_VERSION } from './version.js';
 
-export { createHooks, HOOK_NAMES, type TollgateHooks, type ModelEntry, type ModelsContext, type ReadyContext } from './hooks/create-hooks.js';
+export { createHooks, HOOK_NAMES, type ObserverTapOptions, type TollgateHooks, type ModelEntry, type ModelsContext, type ReadyContext } from './hooks/create-hooks.js';
 export { STAGE_AUTHENTICATE, STAGE_AUTHORIZE, STAGE_GUARDRAIL, STAGE_DEFAULT, STAGE_OBSERVE, STAGE_FALLBACK } from './hooks/stages.js';
 export { interceptTaps, type TapStats, type TapStatsTable } from './hooks/tap-interceptor.js';
 
@@ -17,7 +17,7 @@ export { importPlugin, pluginPackageCandidates, type ImportedPlugin, type Resolv
 export { type ApiError, type ApiErrorKind, ApiErrorException, apiError } from './types/api-error.js';
 export { type Denial, type ToolCallAction, deny } from './types/denial.js';
 export { type Decision } from './types/decision.js';
-export { type Exchange, type ExchangeTimings } from './types/exchange.js';
+export { type Exchange, type ExchangeTimings, type ResponseParts } from './types/exchange.js';
 export { type Identity, type IdentifyInput, createIdentity } from './types/identity.js';
 export { type RequestContext, type ToolCallContext, type JsonObject } from './types/request-context.js';
 export { type StateKey, type StateBag, MapStateBag, createStateKey } from './types/state-key.js';

@@ -1,6 +1,6 @@
 import type { Exchange, Identity, RequestContext, StateBag, ToolCall } from '@tollgate/core';
 import type { EffectiveCapabilities } from '@tollgate/plugin-grants';
-import { ESTIMATED_COST, type HookCallData, type HookMetadata, type HookToolCall, QUOTA_BALANCES } from './types.js';
+import { ESTIMATED_COST, type HookCallData, type HookMetadata, type HookToolCall, POST_RESPONSE_EVENTS, QUOTA_BALANCES } from './types.js';
 
 /** The nine `metadata` fields every payload carries. */
 export type BaseMetadata = Pick<HookMetadata, 'login_name' | 'user_agent' | 'url' | 'model' | 'provider' | 'tailnet_name' | 'stable_node_id' | 'request_id' | 'session_id'>;
@@ -49,6 +49,27 @@ export function preRequestData(ctx: RequestContext, send: ReadonlySet<string>, c
     ...(send.has('user_message') ? { user_message: ctx.userMessage } : {}),
     ...(send.has('request_body') ? { request_body: ctx.body } : {}),
   };
+}
+
+/**
+ * Asks core (`keepResponse`) to keep the parts of this request's streamed response that a hook wired
+ * to a post-response event sends (`response_body`, `raw_responses`); everything when a `shapePayload`
+ * tap may read the exchange. The webhook taps `onResponse` with `response: 'declared'`, so a stream
+ * whose hooks send neither is not kept in memory while it passes.
+ */
+export function keepSentResponseParts(ctx: RequestContext, caps: EffectiveCapabilities, shaping: boolean): void {
+  if (shaping) {
+    ctx.keepResponse();
+    return;
+  }
+  let body = false;
+  let rawResponses = false;
+  for (const wiring of caps.hooks.values()) {
+    if (!POST_RESPONSE_EVENTS.some((e) => wiring.events.has(e))) continue;
+    body ||= wiring.send.has('response_body');
+    rawResponses ||= wiring.send.has('raw_responses');
+  }
+  if (body || rawResponses) ctx.keepResponse({ body, rawResponses });
 }
 
 /** What one exchange's post-response payloads share (built once, used by every hook). */

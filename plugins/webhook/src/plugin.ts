@@ -8,6 +8,7 @@ import { getWebhookHooks } from './extension-hooks.js';
 import { sharedHookDispatcher } from './http-transport.js';
 import { type ResolvedEndpoint, SYSTEM_CLOCK } from './internal-types.js';
 import { runPreRequestChain } from './pre-request-chain.js';
+import { keepSentResponseParts } from './payload.js';
 import type { HookEndpointConfig, HooksConfig, WebhookOptions } from './schema.js';
 import { existingSpoolRoot } from './spool/process-registry.js';
 import type { HookStats, WebhookHooks, WebhookPluginDeps } from './types.js';
@@ -126,9 +127,10 @@ export class WebhookPlugin implements TollgatePlugin {
     host.hooks.onRequest.tapPromise({ name: this.name, stage: STAGE_GUARDRAIL }, async (ctx: RequestContext) => {
       const caps = withContributedWiring(effectiveCapabilities(ctx), ctx, this.#contributions);
       if (caps === undefined || caps.hooks.size === 0) return undefined;
+      keepSentResponseParts(ctx, caps, extension.shapePayload.isUsed());
       return runPreRequestChain(ctx, caps, preRequest);
     });
-    host.hooks.onResponse.tapPromise({ name: this.name, stage: STAGE_OBSERVE }, async (exchange: Exchange) => {
+    host.hooks.onResponse.tapPromise({ name: this.name, stage: STAGE_OBSERVE, response: 'declared' }, async (exchange: Exchange) => {
       if (!exchangeCompleted(exchange)) return;
       const caps = withContributedWiring(effectiveCapabilities(exchange), exchange, this.#contributions);
       if (caps === undefined || caps.hooks.size === 0) return;

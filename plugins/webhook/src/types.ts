@@ -10,6 +10,9 @@ export type HookEventName = HookEvent;
 /** Events delivered after the response, through the queue and the spool. */
 export type PostResponseEvent = Exclude<HookEventName, 'pre_request'>;
 
+/** Post-response events, in the order they are enqueued for one exchange. */
+export const POST_RESPONSE_EVENTS: readonly PostResponseEvent[] = ['entire_request', 'tool_call_entire_request'];
+
 /** Cost estimate of an exchange (`metadata.estimated_cost`). */
 export interface EstimatedCost {
   /** Estimated cost in US dollars. */

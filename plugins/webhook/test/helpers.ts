@@ -71,6 +71,8 @@ export interface HookGatewayOptions {
   readonly dataDir?: string;
   /** Webhook plugin dependencies. */
   readonly deps?: WebhookPluginDeps;
+  /** Record exchanges with the test recorder (default true; it keeps every response part). */
+  readonly recordExchanges?: boolean;
 }
 
 /** Starts a gateway with the mock LLM, a capabilities plugin and the webhook plugin. */
@@ -81,6 +83,7 @@ export function startHookGateway(options: HookGatewayOptions): Promise<TestGatew
     config: { providers: MOCK_PROVIDERS, hooks: options.hooks, ...options.config },
     plugins: [...first, options.webhook === undefined ? webhook : [webhook, options.webhook], ...(options.extraPlugins ?? [])],
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.recordExchanges === undefined ? {} : { recordExchanges: options.recordExchanges }),
   });
 }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { TestGateway } from '@tollgate/testing';
 import { type FakeHookReceiver, startFakeHookReceiver } from '@tollgate/testing';
-import { ESTIMATED_COST, type EstimatedCost, QUOTA_BALANCES, type QuotaBalance } from '../src/index.js';
+import type { PluginInput } from '@tollgate/core';
+import { ESTIMATED_COST, type EstimatedCost, QUOTA_BALANCES, type QuotaBalance, getWebhookHooks } from '../src/index.js';
 import { type ClientResponse, WEATHER_TOOL, caps, chat, startHookGateway, wiring } from './helpers.js';
 
 const EVENTS = ['pre_request', 'entire_request', 'tool_call_entire_request'] as const;
@@ -167,5 +168,57 @@ describe('webhook payload (HookCallData)', () => {
     assert.equal(body.response_body.object, 'chat.completion');
     assert.equal(body.response_body.choices[0].message.tool_calls[0].function.name, 'get_weather');
     assert.deepEqual(body.tool_calls, [{ name: 'get_weather', params: { city: 'weather in Oslo?' } }]);
+  });
+  it('as the only observer, keeps of a stream exactly what its hooks send (and all of it for a shapePayload tap)', async () => {
+    const local = await startFakeHookReceiver();
+    const request = { model: 'mock-1', stream: true, messages: [{ role: 'user', content: 'tell me a story' }] };
+    const SENDS_OF: Record<string, string[]> = { full: ['response_body', 'raw_responses'], lean: ['user_message'], body: ['response_body'], raw: ['raw_responses'] };
+    const run = async (names: string[], extraPlugins: PluginInput[] = []) => {
+      const gw2 = await startHookGateway({
+        hooks: Object.fromEntries(names.map((n) => [n, { url: local.urlFor(`/${n}`) }])),
+        caps: caps(names.map((n) => wiring(n, ['entire_request'], SENDS_OF[n]))),
+        extraPlugins,
+        recordExchanges: false,
+      });
+      try {
+        const start = local.deliveries.length;
+        const res = await fetch(`${gw2.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+        const chunks = (await res.text())
+          .split('\n')
+          .filter((l) => l.startsWith('data: ') && l !== 'data: [DONE]')
+          .map((l) => JSON.parse(l.slice(6)) as { choices: Array<{ delta: { content?: string } }> });
+        await local.waitFor(start + names.length);
+        const got = (path: string) => local.deliveries.slice(start).find((d) => d.path === path)?.body as { response_body?: any; raw_responses?: unknown[]; user_message?: string };
+        return { chunks, text: chunks.map((c) => c.choices[0]?.delta.content ?? '').join(''), got };
+      } finally {
+        await gw2.close();
+      }
+    };
+    try {
+      const body = await run(['body', 'lean']);
+      assert.ok(body.chunks.length > 2 && body.text.length > 0);
+      assert.equal(body.got('/body').response_body.choices[0].message.content, body.text);
+      assert.equal(body.got('/lean').user_message, 'tell me a story');
+      const raw = await run(['raw']);
+      assert.deepEqual(raw.got('/raw').raw_responses, raw.chunks);
+      const full = await run(['full']);
+      assert.deepEqual(full.got('/full').raw_responses, full.chunks);
+      assert.equal(full.got('/full').response_body.choices[0].message.content, full.text);
+
+      // A shapePayload tap may read anything of the exchange: it gets all of it.
+      const seen: unknown[][] = [];
+      const shaper: PluginInput = {
+        name: 'shaper',
+        apply: (host) =>
+          getWebhookHooks(host).shapePayload.tap('shaper', (payload, ctx) => {
+            if (ctx.hook.name === 'lean') seen.push([...(ctx.exchange?.rawResponses ?? [])]);
+            return payload;
+          }),
+      };
+      const shaped = await run(['lean'], [shaper]);
+      assert.deepEqual(seen, [shaped.chunks]);
+    } finally {
+      await local.close();
+    }
   });
 });

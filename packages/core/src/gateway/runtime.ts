@@ -12,7 +12,7 @@ import { registerBuiltinFormats } from '../formats/builtin-formats.js';
 import type { FormatAdapter } from '../formats/format-adapter.js';
 import { FormatRegistry } from '../formats/format-registry.js';
 import { openAiErrorBody } from '../formats/openai-chat/openai-chat-adapter.js';
-import { type TollgateHooks, createHooks } from '../hooks/create-hooks.js';
+import { type ObserverTapOptions, type TollgateHooks, createHooks } from '../hooks/create-hooks.js';
 import { type TapStatsTable, interceptTaps } from '../hooks/tap-interceptor.js';
 import { writeApiError } from '../http/write-response.js';
 import { tapBuiltinResolvers } from '../identity/builtin-resolvers.js';
@@ -66,6 +66,7 @@ export class Runtime implements PipelineRuntime {
   readonly logger: Logger;
   readonly limits: RuntimeLimits;
   readonly accessLog: boolean;
+  readonly responseObservers: 'none' | 'declared' | 'all';
   readonly plugins: readonly TollgatePlugin[];
   readonly #middleware: (ctx: Context, next: Next) => Promise<unknown>;
   /** LLM routes whose pattern is a literal path, served without Koa (see {@link serveDirect}). */
@@ -82,6 +83,8 @@ export class Runtime implements PipelineRuntime {
     this.plugins = plugins;
     this.logger = logger;
     this.accessLog = config.logging.access_log;
+    const observers = hooks.onResponse.taps as ReadonlyArray<ObserverTapOptions>;
+    this.responseObservers = observers.length === 0 ? 'none' : observers.every((t) => t.response === 'declared') ? 'declared' : 'all';
     this.limits = {
       maxBodyBytes: byteSizeValue(config.limits.max_body_size),
       maxResponseBytes: byteSizeValue(config.limits.max_response_size),

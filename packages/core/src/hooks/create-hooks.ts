@@ -36,6 +36,17 @@ export interface ReadyContext {
   readonly address?: { readonly host: string; readonly port: number };
 }
 
+/** Options of an `onResponse` tap besides `name` and `stage`. */
+export interface ObserverTapOptions {
+  /**
+   * What of a stream's response the observer reads. `'all'` (the default): `responseBody` and
+   * `rawResponses` of every exchange, so core keeps every event's text while streams pass. `'declared'`:
+   * only what it asked for per request with `RequestContext.keepResponse()` in `onRequest`; when
+   * every observer declares, a stream it does not read costs no memory however long it runs.
+   */
+  readonly response?: 'all' | 'declared';
+}
+
 /** The gateway's lifecycle hooks. Tap with `{ name: plugin.name, stage: STAGE_* }`. */
 export interface TollgateHooks {
   /** Awaited before routing; the first resolver that returns an {@link Identity} wins. None: 401. */
@@ -48,7 +59,7 @@ export interface TollgateHooks {
    */
   readonly onToolCall: AsyncSeriesBailHook<[ToolCallContext], Denial | undefined>;
   /** Runs after the response completed (also for errors and aborts); never delays the client. */
-  readonly onResponse: AsyncParallelHook<[Exchange]>;
+  readonly onResponse: AsyncParallelHook<[Exchange], ObserverTapOptions>;
   /** Awaited for `GET /v1/models`: each tap returns the list it lets the caller see. */
   readonly listModels: AsyncSeriesWaterfallHook<[ModelEntry[], ModelsContext]>;
   /** Awaited once the runtime is built, before it serves: open spools, warm pools. */
@@ -66,7 +77,7 @@ export function createHooks(): TollgateHooks {
     identify: new AsyncSeriesBailHook(['input'], 'identify'),
     onRequest: new AsyncSeriesBailHook(['request'], 'onRequest'),
     onToolCall: new AsyncSeriesBailHook(['toolCall'], 'onToolCall'),
-    onResponse: new AsyncParallelHook(['exchange'], 'onResponse'),
+    onResponse: new AsyncParallelHook<[Exchange], ObserverTapOptions>(['exchange'], 'onResponse'),
     listModels: new AsyncSeriesWaterfallHook(['models', 'context'], 'listModels'),
     ready: new AsyncSeriesHook(['context'], 'ready'),
     close: new AsyncSeriesHook([], 'close'),

@@ -50,6 +50,11 @@ export interface PipelineRuntime {
   readonly limits: RuntimeLimits;
   /** Write one access line per request. */
   readonly accessLog: boolean;
+  /**
+   * What `onResponse` taps read of a stream: `'none'` (no taps), `'all'` (some tap did not
+   * declare: keep everything) or `'declared'` (what requests asked for with `keepResponse`).
+   */
+  readonly responseObservers: 'none' | 'declared' | 'all';
 }
 
 /** Where an LLM request goes, as the router matched it. */
@@ -306,13 +311,15 @@ async function relayStream(
   draft: ExchangeDraft,
   abort: RequestAbort,
 ): Promise<void> {
+  const keep = rt.responseObservers === 'all' ? { body: true, rawResponses: true } : rt.responseObservers === 'none' ? { body: false, rawResponses: false } : rctx.keptResponse;
   const relay = new StreamRelay({
     res,
     adapter,
     hooks: rt.hooks,
     request: rctx,
     gate: rt.hooks.onToolCall.isUsed(),
-    collectRaw: rt.hooks.onResponse.isUsed(),
+    keepRaw: keep.rawResponses,
+    assembleBody: keep.body,
     maxEventBytes: rt.limits.maxEventBytes,
     status: upstream.status,
     headers: { 'x-request-id': draft.requestId, 'content-type': contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...clientResponseHeaders(upstream.headers) },

@@ -3,6 +3,7 @@ import type { FormatAdapter } from '../formats/format-adapter.js';
 import type { ResolvedProvider } from '../providers/provider-registry.js';
 import { isSafeHeader } from '../providers/header-lines.js';
 import type { Decision } from '../types/decision.js';
+import type { ResponseParts } from '../types/exchange.js';
 import type { Identity } from '../types/identity.js';
 import type { JsonObject, RequestContext } from '../types/request-context.js';
 import type { StateBag } from '../types/state-key.js';
@@ -64,6 +65,8 @@ export class RequestContextImpl implements RequestContext {
   #userMessage: string | undefined;
   #tools: DeclaredTool[] | undefined;
   #sessionId: string | undefined;
+  #keepBody = false;
+  #keepRaw = false;
 
   constructor(init: RequestContextInit) {
     this.id = init.id;
@@ -91,6 +94,17 @@ export class RequestContextImpl implements RequestContext {
         this.#changed = true;
       }
     }
+  }
+
+  /** @inheritdoc */
+  keepResponse(parts: ResponseParts = { body: true, rawResponses: true }): void {
+    if (parts.body === true) this.#keepBody = true;
+    if (parts.rawResponses === true) this.#keepRaw = true;
+  }
+
+  /** What {@link keepResponse} calls asked for so far. */
+  get keptResponse(): Required<ResponseParts> {
+    return { body: this.#keepBody, rawResponses: this.#keepRaw };
   }
 
   /** @inheritdoc */

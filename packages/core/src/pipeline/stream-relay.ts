@@ -22,8 +22,10 @@ export interface StreamRelayOptions {
   readonly request: RequestContext;
   /** Run `onToolCall` and hold pending calls (false when nobody tapped it: nothing is held). */
   readonly gate: boolean;
-  /** Keep the parsed `data` objects for the exchange. */
-  readonly collectRaw: boolean;
+  /** Keep every event's `data` for the exchange's `rawResponses`. */
+  readonly keepRaw: boolean;
+  /** Reassemble the whole body, text included (else the assembler may skip text-only events). */
+  readonly assembleBody: boolean;
   /** Largest upstream event accepted. */
   readonly maxEventBytes: number;
   /** Status and headers sent with the first byte. */
@@ -134,8 +136,7 @@ export class StreamRelay {
 
   constructor(options: StreamRelayOptions) {
     this.#o = options;
-    // Only observers (the same ones that want raw events) read the reassembled body.
-    this.#assembler = options.adapter.createStreamAssembler({ body: options.collectRaw });
+    this.#assembler = options.adapter.createStreamAssembler({ body: options.assembleBody });
   }
 
   /** Relays `body` to the client; resolves when the client response is complete. */
@@ -189,7 +190,7 @@ export class StreamRelay {
   #accept(event: SseEvent): void {
     // Keeping the text rather than parsed objects: thousands of parsed chunks held per stream
     // until it ends made GC a fifth of a long stream's CPU, and most observers never read them.
-    if (this.#o.collectRaw && event.hasData) this.#raw.push(event.data);
+    if (this.#o.keepRaw && event.hasData) this.#raw.push(event.data);
     const info = this.#assembler.push(event);
     if (!this.#o.gate) {
       this.#write(event);

@@ -19,6 +19,17 @@ export interface ExchangeTimings {
 }
 
 /**
+ * Parts of the upstream response an `onResponse` observer reads, declared per request with
+ * `RequestContext.keepResponse`.
+ */
+export interface ResponseParts {
+  /** `Exchange.responseBody` complete (a stream's text included). */
+  readonly body?: boolean;
+  /** `Exchange.rawResponses` (every SSE `data` object of a stream). */
+  readonly rawResponses?: boolean;
+}
+
+/**
  * One completed request/response, given to `onResponse` observers. Built once, frozen and
  * shared: observers must not mutate it.
  */
@@ -51,9 +62,16 @@ export interface Exchange {
   readonly userMessage: string;
   /** Tools the forwarded request declared. */
   readonly declaredTools: readonly DeclaredTool[];
-  /** The upstream response in the non-streaming shape (a stream reassembled). */
+  /**
+   * The upstream response in the non-streaming shape (a stream reassembled). For a stream whose
+   * body no observer asked for (see {@link ResponseParts}) its text may be incomplete; tool calls
+   * and usage are always exact.
+   */
   readonly responseBody?: unknown;
-  /** Parsed SSE `data` objects of a stream, or `[responseBody]` for a plain response. */
+  /**
+   * Parsed SSE `data` objects of a stream, or `[responseBody]` for a plain response. Empty for a
+   * stream whose raw events no observer asked for (see {@link ResponseParts}).
+   */
   readonly rawResponses: readonly unknown[];
   /** Tool calls the model made (before any strip). */
   readonly toolCalls: readonly ToolCall[];

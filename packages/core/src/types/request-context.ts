@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { FormatAdapter } from '../formats/format-adapter.js';
 import type { ResolvedProvider } from '../providers/provider-registry.js';
 import type { Decision } from './decision.js';
+import type { ResponseParts } from './exchange.js';
 import type { Identity } from './identity.js';
 import type { StateBag } from './state-key.js';
 import type { DeclaredTool, ToolCall } from './tool-call.js';
@@ -62,6 +63,13 @@ export interface RequestContext {
   addUpstreamHeader(name: string, value: string): void;
   /** Records a policy decision for the exchange and access log. */
   recordDecision(decision: Decision): void;
+  /**
+   * Declares, for an `onResponse` observer tapped with `{ response: 'declared' }`, which parts of
+   * this request's response its exchange must carry (default: both). Calls add up. Only needed
+   * for streams: core then keeps each event's text for `rawResponses`, or the text for the
+   * reassembled `responseBody`, which it otherwise lets go as the events pass.
+   */
+  keepResponse(parts?: ResponseParts): void;
 }
 
 /** What `onToolCall` taps see: one tool call, before it reaches the client. */

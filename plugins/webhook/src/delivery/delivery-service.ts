@@ -14,12 +14,10 @@ import { newOwnerTag } from '../spool/process-identity.js';
 import { type HookGauges, type RootMember, type SpoolRoot, ownerGoneCheck, spoolRoot } from '../spool/process-registry.js';
 import { parseSegmentFileName } from '../spool/segment.js';
 import { HOOKS_DIR } from '../spool/spool-layout.js';
-import { type HookStats, type PostResponseEvent, SKIP_DELIVERY, type WebhookHooks } from '../types.js';
+import { type HookStats, POST_RESPONSE_EVENTS, SKIP_DELIVERY, type WebhookHooks } from '../types.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import type { HookCounters } from '../counters.js';
 
-/** Post-response events, in the order they are enqueued for one exchange. */
-const POST_EVENTS: readonly PostResponseEvent[] = ['entire_request', 'tool_call_entire_request'];
 
 /** What a {@link DeliveryService} works with. */
 export interface DeliveryServiceInit {
@@ -197,7 +195,7 @@ export class DeliveryService implements RootMember {
     for (const [name, wiring] of caps.hooks) {
       const endpoint = this.#init.endpoints.get(name);
       if (endpoint === undefined || endpoint.config.disabled) continue;
-      for (const event of POST_EVENTS) {
+      for (const event of POST_RESPONSE_EVENTS) {
         if (!wiring.events.has(event) || (event === 'tool_call_entire_request' && exchange.toolCalls.length === 0)) continue;
         const counters = this.#root.counters(name);
         const queue = this.#queues.get(name);
