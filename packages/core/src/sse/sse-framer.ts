@@ -66,6 +66,12 @@ export class SseFramer {
     // Position of the next CR at or after i (n when there is none): most streams have none, so
     // one search settles it for the whole chunk.
     let cr = -1;
+    // Line breaks seen in the current event so far, and whether one was a CR: an event of one
+    // line ended by LF LF is parsed without searching its text again. Not known for an event
+    // whose beginning an earlier push scanned (counted = false): that one is parsed in full.
+    let breaks = 0;
+    let sawCr = false;
+    let counted = i === 0;
     while (i < n) {
       const c = buf.charCodeAt(i);
       if (c !== 0x0a && c !== 0x0d) {
@@ -83,7 +89,9 @@ export class SseFramer {
       if (c === 0x0d) {
         if (next >= n) break; // need to know whether LF follows
         if (buf.charCodeAt(next) === 0x0a) next++;
+        sawCr = true;
       }
+      breaks++;
       // Is the next line empty (a second line break right away)?
       if (next >= n) break;
       const d = buf.charCodeAt(next);
@@ -98,9 +106,12 @@ export class SseFramer {
         if (end - start > this.#maxEventBytes) throw new SseEventTooLargeError(this.#maxEventBytes);
         const raw = buf.slice(start, end);
         // Stray blank lines become a data-less event so that the output stays byte-faithful.
-        events.push(raw.trim().length > 0 ? parseEvent(raw) : { raw, event: undefined, data: '', hasData: false });
+        events.push(NON_BLANK.test(raw) ? parseEvent(raw, counted && breaks === 1 && !sawCr && d === 0x0a) : { raw, event: undefined, data: '', hasData: false });
         start = end;
         i = end;
+        breaks = 0;
+        sawCr = false;
+        counted = true;
         continue;
       }
       i = next;
@@ -112,12 +123,17 @@ export class SseFramer {
   }
 }
 
-/** Parses the fields of one event's text. */
-function parseEvent(raw: string): SseEvent {
+/** Matches text that is not all whitespace (the same characters `String.prototype.trim` removes). */
+const NON_BLANK = /\S/;
+
+/**
+ * Parses the fields of one event's text. `oneLine`: the framer saw exactly one line ended by
+ * "\n\n" (no CR), so a `data:` line is the whole event.
+ */
+function parseEvent(raw: string, oneLine = false): SseEvent {
   // Fast path for nearly every event of every provider: one `data:` line ended by "\n\n".
-  const last = raw.length - 2;
-  if (raw.startsWith('data:') && raw.indexOf('\n') === last && raw.charCodeAt(last + 1) === 0x0a && raw.indexOf('\r') === -1) {
-    return { raw, event: undefined, data: raw.slice(raw.charCodeAt(5) === 0x20 ? 6 : 5, last), hasData: true };
+  if (oneLine && raw.startsWith('data:')) {
+    return { raw, event: undefined, data: raw.slice(raw.charCodeAt(5) === 0x20 ? 6 : 5, raw.length - 2), hasData: true };
   }
   let event: string | undefined;
   let data: string[] | undefined;

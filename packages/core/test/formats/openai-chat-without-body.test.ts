@@ -13,18 +13,24 @@ const FILES = [
 ];
 
 const chunk = (choices: string, usage = 'null'): string => `data: {"id":"c","object":"chat.completion.chunk","choices":[${choices}],"usage":${usage}}\n\n`;
-/** Two choices, `usage: null` on every chunk (OpenAI's include_usage), a spaced finish_reason, text that mentions "usage". */
+/**
+ * Two choices, `usage: null` on every chunk (OpenAI's include_usage), a spaced finish_reason, text
+ * that mentions "usage" and spells a whole `"finish_reason":"stop"` field (escaped), a refusal,
+ * and usage after a tab and a space.
+ */
 const SYNTHETIC = Buffer.from(
   [
     chunk('{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null},{"index":1,"delta":{"role":"assistant","content":""},"finish_reason":null}'),
     chunk('{"index":0,"delta":{"content":"about usage"},"finish_reason":null}'),
     chunk('{"index":1,"delta":{"content":"hi"},"finish_reason" : null}'),
+    chunk('{"index":0,"delta":{"content":"say \\"finish_reason\\":\\"stop\\" or \\"usage\\": 1"},"finish_reason":null}'),
+    chunk('{"index":0,"delta":{"refusal":"not that"},"finish_reason":null}'),
     chunk('{"index":1,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":"{\\"a\\":"}}]},"finish_reason":null}'),
     chunk('{"index":0,"delta":{"content":"more"},"finish_reason":null}'),
     chunk('{"index":1,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"1}"}}]},"finish_reason":null}'),
     chunk('{"index":0,"delta":{},"finish_reason":"stop"}'),
-    chunk('{"index":1,"delta":{},"finish_reason":"tool_calls"}'),
-    chunk('', '{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}'),
+    chunk('{"index":1,"delta":{},"finish_reason" :  "tool_calls"}'),
+    chunk('', '\t {"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}'),
     'data: [DONE]\n\n',
   ].join(''),
 );
