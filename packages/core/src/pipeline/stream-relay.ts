@@ -260,18 +260,26 @@ export class StreamRelay {
     }
   }
 
+  /** Writes the held events that may go now, in order, as one write (one frame of the chunked encoding). */
   #pump(): void {
-    while (this.#queue.length > 0 && this.#error === undefined) {
+    const batched = this.#batch === undefined;
+    if (batched) this.#batch = '';
+    release: while (this.#queue.length > 0 && this.#error === undefined) {
       const head = this.#queue[0] as Held;
       if (head.calls !== undefined) {
         for (const k of head.calls) {
           const s = this.#status.get(k);
-          if (s !== 'allowed' && s !== 'stripped') return;
+          if (s !== 'allowed' && s !== 'stripped') break release;
         }
       }
       this.#queue.shift();
       this.#write(head.event);
     }
+    if (!batched) return;
+    const text = this.#batch as string;
+    this.#batch = undefined;
+    const res = this.#o.res;
+    if (text.length > 0 && !res.destroyed && !res.writableEnded) res.write(text);
   }
 
   #write(event: SseEvent): void {
