@@ -171,8 +171,8 @@ export const anthropicMessagesFormat: FormatAdapter = {
     return stripAnthropicToolCalls(body, stripped);
   },
 
-  createStreamAssembler() {
-    return new AnthropicMessagesStreamAssembler();
+  createStreamAssembler(options) {
+    return new AnthropicMessagesStreamAssembler(options);
   },
 
   errorBody: anthropicErrorBody,

@@ -1,4 +1,4 @@
-import type { AssembledResponse, CompletedCall, StreamAssembler, StreamEventInfo, StrippedCall } from '../format-adapter.js';
+import type { AssembledResponse, CompletedCall, StreamAssembler, StreamAssemblerOptions, StreamEventInfo, StrippedCall } from '../format-adapter.js';
 import { type SseEvent, createSseEvent, sseJson } from '../../sse/sse-event.js';
 import { asObject } from '../content-text.js';
 import { parseToolArguments } from '../tool-arguments.js';
@@ -27,6 +27,12 @@ const ORDERED: StreamEventInfo = { ordered: true };
 /** Block types whose input arrives as `input_json_delta` fragments. */
 const JSON_INPUT_BLOCKS = new Set(['tool_use', 'server_tool_use', 'mcp_tool_use']);
 
+// A text or thinking delta, told without parsing. Inside a JSON string a quote is always escaped,
+// so these match keys and values of the event itself, never text it carries.
+const BLOCK_DELTA = /"type"\s*:\s*"content_block_delta"/;
+const TEXT_DELTA = /"type"\s*:\s*"(?:text|thinking)_delta"/;
+const EVENT_INDEX = /"index"\s*:\s*(\d+)/;
+
 /**
  * Reassembles an Anthropic Messages stream into the non-streaming `message` body: blocks keyed
  * by the event `index`, text/thinking/signature/citation deltas appended, tool input
@@ -42,10 +48,21 @@ export class AnthropicMessagesStreamAssembler implements StreamAssembler {
   #message: Record<string, unknown> | undefined;
   #usage: Record<string, unknown> = {};
   #error: unknown;
+  readonly #body: boolean;
+
+  constructor(options: StreamAssemblerOptions = {}) {
+    this.#body = options.body !== false;
+  }
 
   /** @inheritdoc */
   push(event: SseEvent): StreamEventInfo {
     if (!event.hasData) return UNORDERED;
+    // Without a body to build, a text or thinking delta changes nothing push reports: answer for
+    // its block without parsing it (most events of a long answer).
+    if (!this.#body) {
+      const text = this.#textDelta(event.data);
+      if (text !== undefined) return text;
+    }
     const data = asObject(sseJson(event));
     const type = typeof data?.type === 'string' ? data.type : event.event;
     if (data === undefined) return type === 'ping' ? UNORDERED : ORDERED;
@@ -135,6 +152,15 @@ export class AnthropicMessagesStreamAssembler implements StreamAssembler {
     state.call = call;
     this.#calls.push(call);
     return { calls: [call.key], ordered: true };
+  }
+
+  /** What {@link push} reports for a text or thinking delta, or `undefined` when `data` is not one. */
+  #textDelta(data: string): StreamEventInfo | undefined {
+    if (!BLOCK_DELTA.test(data) || !TEXT_DELTA.test(data)) return undefined;
+    const index = EVENT_INDEX.exec(data);
+    if (index === null) return undefined;
+    const call = this.#blocks.get(Number(index[1]))?.call;
+    return call === undefined ? ORDERED : { calls: [call.key], ordered: true };
   }
 
   #delta(data: Record<string, unknown>): StreamEventInfo {
