@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { parseRetryAfter } from './retry-policy.js';
 import type { TransportDelivery, TransportResult, WebhookTransport } from './types.js';
 
@@ -35,21 +35,26 @@ async function readLimited(body: Dispatcher.ResponseData['body'], limit: number)
  * replies are drained and ignored, so the connection is reused.
  */
 export class HttpTransport implements WebhookTransport {
-  readonly #url: string;
+  readonly #origin: string;
+  readonly #path: string;
   readonly #dispatcher: Dispatcher;
 
+  /** `url` must parse (the caller checked it); it is parsed once here, not per delivery. */
   constructor(url: string, dispatcher: Dispatcher) {
-    this.#url = url;
+    const parsed = new URL(url);
+    this.#origin = parsed.origin;
+    this.#path = `${parsed.pathname}${parsed.search}`;
     this.#dispatcher = dispatcher;
   }
 
   /** @inheritdoc */
   async send(delivery: TransportDelivery): Promise<TransportResult> {
-    const res = await request(this.#url, {
+    const res = await this.#dispatcher.request({
+      origin: this.#origin,
+      path: this.#path,
       method: 'POST',
       headers: delivery.headers,
       body: delivery.body,
-      dispatcher: this.#dispatcher,
       signal: delivery.signal,
     });
     const retryAfterMs = parseRetryAfter(res.headers['retry-after']);

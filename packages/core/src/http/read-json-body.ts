@@ -30,6 +30,8 @@ export class ClientAbortedError extends Error {
 }
 
 function isJsonContentType(value: string | undefined): boolean {
+  // What nearly every client sends, settled without splitting and lower-casing.
+  if (value === 'application/json') return true;
   if (value === undefined || value.trim() === '') return true;
   const type = (value.split(';')[0] as string).trim().toLowerCase();
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json')) || type === 'text/plain';

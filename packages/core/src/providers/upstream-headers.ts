@@ -74,7 +74,9 @@ export function buildUpstreamHeaders(
 /** Upstream response headers passed on to the client (rate limits, retry hints). */
 export function clientResponseHeaders(upstream: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(upstream)) {
+  // for...in, not Object.entries: no array per header on every proxied call.
+  for (const name in upstream) {
+    const value = upstream[name];
     if (value === undefined) continue;
     if (name === 'retry-after' || name === 'openai-processing-ms' || name.startsWith('x-ratelimit-') || name.startsWith('anthropic-ratelimit-')) {
       out[name] = Array.isArray(value) ? value.join(', ') : value;
