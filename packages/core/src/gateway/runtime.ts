@@ -66,7 +66,6 @@ export class Runtime implements PipelineRuntime {
   readonly logger: Logger;
   readonly limits: RuntimeLimits;
   readonly accessLog: boolean;
-  readonly responseObservers: 'none' | 'declared' | 'all';
   readonly plugins: readonly TollgatePlugin[];
   readonly #middleware: (ctx: Context, next: Next) => Promise<unknown>;
   /** LLM routes whose pattern is a literal path, served without Koa (see {@link serveDirect}). */
@@ -83,8 +82,6 @@ export class Runtime implements PipelineRuntime {
     this.plugins = plugins;
     this.logger = logger;
     this.accessLog = config.logging.access_log;
-    const observers = hooks.onResponse.taps as ReadonlyArray<ObserverTapOptions>;
-    this.responseObservers = observers.length === 0 ? 'none' : observers.every((t) => t.response === 'declared') ? 'declared' : 'all';
     this.limits = {
       maxBodyBytes: byteSizeValue(config.limits.max_body_size),
       maxResponseBytes: byteSizeValue(config.limits.max_response_size),
@@ -160,6 +157,13 @@ export class Runtime implements PipelineRuntime {
       throw new TollgateError('TG_ERR_PLUGIN', `a plugin failed while starting: ${errorMessage(err)}`, { cause: err });
     }
     return runtime;
+  }
+
+  /** What `onResponse` taps read of a stream; computed on each read, as a plugin may tap `onResponse` late (in `ready`). */
+  get responseObservers(): 'none' | 'declared' | 'all' {
+    const observers = this.hooks.onResponse.taps as ReadonlyArray<ObserverTapOptions>;
+    if (observers.length === 0) return 'none';
+    return observers.every((t) => t.response === 'declared') ? 'declared' : 'all';
   }
 
   /** Requests being served by this runtime. */

@@ -18,7 +18,6 @@ import { type HookStats, POST_RESPONSE_EVENTS, SKIP_DELIVERY, type WebhookHooks 
 import { DeliveryQueue } from './delivery-queue.js';
 import type { HookCounters } from '../counters.js';
 
-
 /** What a {@link DeliveryService} works with. */
 export interface DeliveryServiceInit {
   /** Every configured hook. */
