@@ -88,6 +88,18 @@ describe('onResponse observers that declare what they read', () => {
     assert.equal(lean[0], all[0], 'observers share one exchange');
   });
 
+  it('an observer tapped late (in ready) still gets everything', async () => {
+    const seen: Exchange[] = [];
+    const late: TollgatePlugin = {
+      name: 'late',
+      apply: (h) => h.hooks.ready.tap('late', () => h.hooks.onResponse.tap({ name: 'late', stage: STAGE_OBSERVE }, (e) => void seen.push(e))),
+    };
+    await streamThrough(TEXT_FIXTURE, [late]);
+    await until(seen);
+    assert.deepEqual(seen[0]!.rawResponses, readChunks('openai-chat', TEXT_FIXTURE));
+    assert.equal(messageOf(seen[0]!).content, fixtureText());
+  });
+
   it('a plain (non-streamed) response is always whole: it is parsed anyway', async () => {
     const answer = JSON.parse(readFixture('openai-chat', 'deepseek-tool-call.json').toString('utf8')) as unknown;
     const upstream = await r.upstream(jsonResponder(answer));
