@@ -164,6 +164,19 @@ export const CONFIGURATIONS = [
     },
   },
   {
+    id: 'tollgate-full-delay',
+    label: 'tollgate full, write_delay 50ms',
+    description: 'configuration 4 with the webhook spool\'s `write_delay: "50ms"` (events delivered within 50 ms are never written to disk)',
+    optional: true,
+    unavailable: fullUnavailable,
+    start: async (ctx) => {
+      const receiver = await ctx.receiver();
+      const webhook = ['webhook', { spool: { write_delay: '50ms' } }];
+      const started = await startTollgate(ctx, 'tollgate-full-delay', { plugins: ['grants', webhook, TAP_PLUGIN(ctx)], extra: grantsAndHook(receiver.port) });
+      return { ...started, delivers: true };
+    },
+  },
+  {
     id: 'tollgate-full-workers',
     label: `tollgate full x${CORES}`,
     description: `configuration 4 with \`--workers ${CORES}\` (node:cluster, one worker per core)`,
