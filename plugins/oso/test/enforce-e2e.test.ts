@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { strippedCallNote } from '@tollgate/core';
+import { strippedCallNote } from '@tollgate/core/formats';
 import { type FakeOso, type FakeUpstream, type TestGateway, jsonResponder, sseResponder, startFakeOso, startFakeUpstream, startTestGateway } from '@tollgate/testing';
 import OpenAI from 'openai';
 import { defineOsoPlugin } from '../src/index.js';

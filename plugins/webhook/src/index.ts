@@ -35,7 +35,7 @@ export default webhookPlugin;
 
 export { WebhookPlugin, PLUGIN_NAME, webhookStats } from './plugin.js';
 export { getWebhookHooks, createWebhookHooks } from './extension-hooks.js';
-export { contributedEndpoints, withContributedWiring, type WebhookContribution, type WiringSubject, type HookEndpointInput } from './contributions.js';
+export { contributeToWebhook, type WebhookContribution } from './contributions.js';
 export { hookConfigIssues } from './warnings.js';
 export { authHeaders } from './auth-headers.js';
 export { deliveryId } from './delivery-id.js';

@@ -1,6 +1,5 @@
-import type { Exchange, Identity, RequestContext, StateBag, ToolCall } from '@tollgate/core';
-import type { EffectiveCapabilities } from '@tollgate/plugin-grants';
-import { ESTIMATED_COST, type HookCallData, type HookMetadata, type HookToolCall, POST_RESPONSE_EVENTS, QUOTA_BALANCES } from './types.js';
+import { type EffectiveCapabilities, ESTIMATED_COST, type Exchange, type Identity, QUOTA_BALANCES, type RequestContext, type StateBag, type ToolCall } from '@tollgate/core';
+import { type HookCallData, type HookMetadata, type HookToolCall, POST_RESPONSE_EVENTS } from './types.js';
 
 /** The nine `metadata` fields every payload carries. */
 export type BaseMetadata = Pick<HookMetadata, 'login_name' | 'user_agent' | 'url' | 'model' | 'provider' | 'tailnet_name' | 'stable_node_id' | 'request_id' | 'session_id'>;

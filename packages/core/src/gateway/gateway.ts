@@ -170,7 +170,8 @@ export class Gateway {
       throw err;
     }
     const address = server.address() as AddressInfo;
-    this.logger.info({ host: address.address, port: address.port }, 'tollgate listening');
+    const routes = this.#runtime.routes.list().map((r) => `${r.methods.filter((m) => m !== 'HEAD').join(',')} ${r.path} (${r.owner})`);
+    this.logger.info({ host: address.address, port: address.port, routes }, 'tollgate listening');
     return address;
   }
 

@@ -1,40 +1,13 @@
 import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook } from 'tapable';
+import type { AccessContext, CallerAccess } from '../types/capabilities.js';
 import type { Denial } from '../types/denial.js';
 import type { Exchange } from '../types/exchange.js';
 import type { IdentifyInput, Identity } from '../types/identity.js';
+import type { ModelEntry, ModelsContext } from '../types/model-entry.js';
 import type { RequestContext, ToolCallContext } from '../types/request-context.js';
-import type { Logger } from 'pino';
 
-/** One model offered by `GET /v1/models`. */
-export interface ModelEntry {
-  /** Model id. */
-  readonly id: string;
-  /** Provider id serving it (the highest preference among those that do). */
-  readonly provider: string;
-  /** Provider display name. */
-  readonly providerName: string;
-  /** Provider description. */
-  readonly providerDescription: string;
-  /** Client API paths this model can be used on. */
-  readonly supportedEndpoints: readonly string[];
-}
-
-/** Context of a `GET /v1/models` call. */
-export interface ModelsContext {
-  /** Who is asking. */
-  readonly identity: Identity;
-  /** Request-scoped logger. */
-  readonly log: Logger;
-}
-
-/** What `ready` taps receive. */
-export interface ReadyContext {
-  /**
-   * Always absent today: a runtime becomes ready before the gateway listens (and again on each
-   * reload). Reserved for the listening address.
-   */
-  readonly address?: { readonly host: string; readonly port: number };
-}
+/** What `ready` taps receive (nothing yet: a runtime becomes ready before the gateway listens). */
+export type ReadyContext = Readonly<Record<string, never>>;
 
 /** Options of an `onResponse` tap besides `name` and `stage`. */
 export interface ObserverTapOptions {
@@ -62,6 +35,17 @@ export interface TollgateHooks {
   readonly onResponse: AsyncParallelHook<[Exchange], ObserverTapOptions>;
   /** Awaited for `GET /v1/models`: each tap returns the list it lets the caller see. */
   readonly listModels: AsyncSeriesWaterfallHook<[ModelEntry[], ModelsContext]>;
+  /**
+   * Awaited on control-plane routes (admin API, dashboard, read API, metrics) once the caller is
+   * identified: each tap returns the caller's {@link CallerAccess} with what it grants added (the
+   * grants plugin adds the role and capabilities such as `read_metrics`). Starts with no role.
+   */
+  readonly access: AsyncSeriesWaterfallHook<[CallerAccess, AccessContext]>;
+  /**
+   * Awaited by `GET /readyz`: the first tap that returns a reason (`"capture store unreachable"`)
+   * makes the gateway report not ready (503). Nothing returned: ready.
+   */
+  readonly checkReady: AsyncSeriesBailHook<[], string | undefined>;
   /** Awaited once the runtime is built, before it serves: open spools, warm pools. */
   readonly ready: AsyncSeriesHook<[ReadyContext]>;
   /** Awaited once the runtime has drained: flush and release resources. */
@@ -69,7 +53,7 @@ export interface TollgateHooks {
 }
 
 /** Names of the hooks, in lifecycle order. */
-export const HOOK_NAMES = ['identify', 'onRequest', 'onToolCall', 'onResponse', 'listModels', 'ready', 'close'] as const;
+export const HOOK_NAMES = ['identify', 'onRequest', 'onToolCall', 'onResponse', 'listModels', 'access', 'checkReady', 'ready', 'close'] as const;
 
 /** Builds a fresh hook set; core freezes its own, tests make one each. */
 export function createHooks(): TollgateHooks {
@@ -79,6 +63,8 @@ export function createHooks(): TollgateHooks {
     onToolCall: new AsyncSeriesBailHook(['toolCall'], 'onToolCall'),
     onResponse: new AsyncParallelHook<[Exchange], ObserverTapOptions>(['exchange'], 'onResponse'),
     listModels: new AsyncSeriesWaterfallHook(['models', 'context'], 'listModels'),
+    access: new AsyncSeriesWaterfallHook(['access', 'context'], 'access'),
+    checkReady: new AsyncSeriesBailHook([], 'checkReady'),
     ready: new AsyncSeriesHook(['context'], 'ready'),
     close: new AsyncSeriesHook([], 'close'),
   };

@@ -3,7 +3,9 @@ import type { ApiError } from '../types/api-error.js';
 import type { Decision } from '../types/decision.js';
 import type { Exchange } from '../types/exchange.js';
 import type { Identity } from '../types/identity.js';
-import type { JsonObject } from '../types/request-context.js';
+import type { ProviderRef } from '../types/provider-info.js';
+import type { JsonObject } from '../types/json.js';
+import type { RequestContext } from '../types/request-context.js';
 import type { StateBag } from '../types/state-key.js';
 import { type DeclaredTool, type ToolCall, type ToolCallDecision, type Usage, emptyUsage } from '../types/tool-call.js';
 
@@ -11,7 +13,7 @@ import { type DeclaredTool, type ToolCall, type ToolCallDecision, type Usage, em
 export class ExchangeDraft {
   sessionId = '';
   identity: Identity | undefined;
-  provider: { id: string; name: string } | undefined;
+  provider: ProviderRef | undefined;
   model = '';
   streamed = false;
   requestBody: JsonObject | undefined;
@@ -41,6 +43,25 @@ export class ExchangeDraft {
     readonly startMs: number,
     readonly state: StateBag,
   ) {}
+
+  /**
+   * Takes what the exchange reports of the request from its context: caller, provider, model,
+   * forwarded body and decisions; with `observed` (some `onResponse` tap exists) also the session
+   * id, user message and declared tools, which only observers read (the session id is a SHA-256
+   * over the conversation's opening, a measurable share of a request's CPU).
+   */
+  adoptRequest(ctx: RequestContext, observed: boolean): void {
+    this.identity = ctx.identity;
+    this.provider ??= { id: ctx.provider.id, name: ctx.provider.name };
+    this.model = ctx.model;
+    this.requestBody = ctx.body;
+    this.decisions = ctx.decisions;
+    if (observed) {
+      this.sessionId = ctx.sessionId;
+      this.userMessage = ctx.userMessage;
+      this.declaredTools = ctx.tools;
+    }
+  }
 
   /** Freezes the draft into the {@link Exchange} observers receive. */
   toExchange(durationMs: number): Exchange {

@@ -2,7 +2,8 @@ import type { FormatAdapter } from '../formats/format-adapter.js';
 import type { ApiError } from './api-error.js';
 import type { Decision } from './decision.js';
 import type { Identity } from './identity.js';
-import type { JsonObject } from './request-context.js';
+import type { ProviderRef } from './provider-info.js';
+import type { JsonObject } from './json.js';
 import type { StateBag } from './state-key.js';
 import type { DeclaredTool, ToolCall, ToolCallDecision, Usage } from './tool-call.js';
 
@@ -44,8 +45,8 @@ export interface Exchange {
   readonly format: string;
   /** The client's format adapter. */
   readonly adapter: FormatAdapter;
-  /** Provider id; absent when routing failed. */
-  readonly provider?: { readonly id: string; readonly name: string };
+  /** The provider; absent when routing failed. */
+  readonly provider?: ProviderRef;
   /** Model id sent upstream (or as requested when routing failed). */
   readonly model: string;
   /** HTTP method and client path. */

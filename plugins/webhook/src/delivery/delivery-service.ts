@@ -1,7 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Exchange, byteSizeValue, durationMs, errorMessage } from '@tollgate/core';
-import type { EffectiveCapabilities } from '@tollgate/plugin-grants';
+import { type EffectiveCapabilities, type Exchange, byteSizeValue, durationMs, errorMessage } from '@tollgate/core';
 import type { Dispatcher } from 'undici';
 import { deliveryId } from '../delivery-id.js';
 import { parseHookUrl } from '../endpoint.js';
