@@ -64,7 +64,7 @@ export interface PluginHarness {
   onRequest(ctx: RequestContext): Promise<Denial | undefined>;
   /** Runs `onToolCall` for one call of a context. */
   onToolCall(ctx: RequestContext, call: Partial<ToolCall> & Pick<ToolCall, 'name'>, streaming?: boolean): Promise<Denial | undefined>;
-  /** Builds the exchange core would emit for a context and runs `onResponse` (awaited). */
+  /** Builds the exchange core would emit for a context and runs `settle`, then `onResponse` (awaited). */
   respond(ctx: RequestContextImpl, response?: Partial<Pick<Exchange, 'responseBody' | 'rawResponses' | 'toolCalls' | 'status' | 'usage' | 'streamed'>>): Promise<Exchange>;
   /** Closes the runtime and removes its data directory. */
   close(): Promise<void>;
@@ -136,6 +136,7 @@ export async function createPluginHarness(options: PluginHarnessOptions): Promis
       draft.usage = response.usage ?? emptyUsage();
       draft.status = response.status ?? 200;
       const exchange = draft.toExchange(1);
+      await hooks.settle.promise(exchange);
       await hooks.onResponse.promise(exchange);
       return exchange;
     },

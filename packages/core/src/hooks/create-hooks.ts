@@ -31,6 +31,13 @@ export interface TollgateHooks {
    * that call's events are held). The first {@link Denial} blocks or strips the call.
    */
   readonly onToolCall: AsyncSeriesBailHook<[ToolCallContext], Denial | undefined>;
+  /**
+   * Awaited once the client's response is complete, before `onResponse` observers run (never
+   * delays the client): accounting that observers then read from the exchange's state, such as the
+   * estimated cost (`ESTIMATED_COST`) and the quota balances after charging (`QUOTA_BALANCES`).
+   * Errors are logged; observers run anyway.
+   */
+  readonly settle: AsyncSeriesHook<[Exchange]>;
   /** Runs after the response completed (also for errors and aborts); never delays the client. */
   readonly onResponse: AsyncParallelHook<[Exchange], ObserverTapOptions>;
   /** Awaited for `GET /v1/models`: each tap returns the list it lets the caller see. */
@@ -53,7 +60,7 @@ export interface TollgateHooks {
 }
 
 /** Names of the hooks, in lifecycle order. */
-export const HOOK_NAMES = ['identify', 'onRequest', 'onToolCall', 'onResponse', 'listModels', 'access', 'checkReady', 'ready', 'close'] as const;
+export const HOOK_NAMES = ['identify', 'onRequest', 'onToolCall', 'settle', 'onResponse', 'listModels', 'access', 'checkReady', 'ready', 'close'] as const;
 
 /** Builds a fresh hook set; core freezes its own, tests make one each. */
 export function createHooks(): TollgateHooks {
@@ -61,6 +68,7 @@ export function createHooks(): TollgateHooks {
     identify: new AsyncSeriesBailHook(['input'], 'identify'),
     onRequest: new AsyncSeriesBailHook(['request'], 'onRequest'),
     onToolCall: new AsyncSeriesBailHook(['toolCall'], 'onToolCall'),
+    settle: new AsyncSeriesHook(['exchange'], 'settle'),
     onResponse: new AsyncParallelHook<[Exchange], ObserverTapOptions>(['exchange'], 'onResponse'),
     listModels: new AsyncSeriesWaterfallHook(['models', 'context'], 'listModels'),
     access: new AsyncSeriesWaterfallHook(['access', 'context'], 'access'),

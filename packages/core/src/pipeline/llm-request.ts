@@ -344,10 +344,17 @@ class LlmRequest {
     const res = this.#res;
     draft.status = res.headersSent ? res.statusCode : CLIENT_CLOSED_STATUS;
     if (draft.firstByteMs === undefined && res.headersSent) draft.firstByteMs = performance.now() - draft.startMs;
-    const observed = rt.hooks.onResponse.isUsed();
+    const hooks = rt.hooks;
+    const observed = hooks.onResponse.isUsed();
     if (this.#ctx !== undefined) draft.adoptRequest(this.#ctx, observed);
     const exchange = draft.toExchange(performance.now() - draft.startMs);
     if (rt.accessLog) logAccess(rt.logger, exchange);
-    if (observed) rt.hooks.onResponse.promise(exchange).catch((err: unknown) => this.#logOf().error({ err }, 'onResponse failed'));
+    if (hooks.settle.isUsed()) {
+      hooks.settle
+        .promise(exchange)
+        .catch((err: unknown) => this.#logOf().error({ err }, 'settle failed'))
+        .then(() => (observed ? hooks.onResponse.promise(exchange) : undefined))
+        .catch((err: unknown) => this.#logOf().error({ err }, 'onResponse failed'));
+    } else if (observed) hooks.onResponse.promise(exchange).catch((err: unknown) => this.#logOf().error({ err }, 'onResponse failed'));
   }
 }
