@@ -14,10 +14,7 @@ import {
 import { GrantPolicy } from './grant-policy.js';
 import { grantWarnings } from './grant-warnings.js';
 import { type GrantsConfig, GrantsSchema, type GroupsConfig, GroupsSchema } from './schema.js';
-import { EFFECTIVE_CAPABILITIES, type EffectiveCapabilities } from './types.js';
-
-/** Plugin name: tap name, log binding, decision `plugin` field. */
-export const PLUGIN_NAME = 'grants';
+import { EFFECTIVE_CAPABILITIES, type EffectiveCapabilities, PLUGIN_NAME } from './types.js';
 
 /** Aperture's message for a caller without a role (403). */
 export const NO_ROLE_MESSAGE = 'access denied: no role granted';

@@ -1,5 +1,8 @@
 import { CAPABILITIES, type EffectiveCapabilities, type HookWiring, type Role, type StateKey, capabilitiesOf } from '@tollgate/core';
 
+/** Plugin name: tap name, log binding, decision `plugin` field. */
+export const PLUGIN_NAME = 'grants';
+
 /** Hook events a grant can wire (Aperture `send_hooks[].events`). */
 export type HookEvent = 'pre_request' | 'entire_request' | 'tool_call_entire_request';
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type Exchange, type PluginHost, type RequestContext, STAGE_GUARDRAIL, STAGE_OBSERVE, type TollgatePlugin, byteSizeValue, capabilitiesOf } from '@tollgate/core';
+import { type Exchange, type PluginDefinition, type PluginHost, type RequestContext, STAGE_GUARDRAIL, STAGE_OBSERVE, type TollgatePlugin, byteSizeValue, capabilitiesOf, definePlugin } from '@tollgate/core';
 import { collectContributedEndpoints, withContributedWiring } from './contributions.js';
 import { DeliveryService, exchangeCompleted } from './delivery/delivery-service.js';
 import { resolveEndpoint, resolveEndpoints } from './endpoint.js';
@@ -8,12 +8,10 @@ import { sharedHookDispatcher } from './http-transport.js';
 import { type ResolvedEndpoint, SYSTEM_CLOCK } from './internal-types.js';
 import { runPreRequestChain } from './pre-request-chain.js';
 import { keepSentResponseParts } from './payload.js';
-import type { HooksConfig, WebhookOptions } from './schema.js';
+import { type HooksConfig, HooksSchema, type WebhookOptions, WebhookOptionsSchema } from './schema.js';
 import { existingSpoolRoot } from './spool/process-registry.js';
-import type { HookStats, WebhookHooks, WebhookPluginDeps } from './types.js';
-
-/** Tap name, log binding and config key of the webhook plugin. */
-export const PLUGIN_NAME = 'webhook';
+import { type HookStats, PLUGIN_NAME, type WebhookHooks, type WebhookPluginDeps } from './types.js';
+import { hookConfigIssues } from './warnings.js';
 
 /**
  * Aperture's hooks: runs the `pre_request` chain in `onRequest` (stage guardrail, after grants)
@@ -124,3 +122,25 @@ export function webhookStats(source: { readonly plugins: readonly TollgatePlugin
   const plugin = source.plugins.find((p) => p.name === PLUGIN_NAME);
   return plugin instanceof WebhookPlugin ? plugin.stats() : undefined;
 }
+
+/**
+ * The webhook plugin definition with injected dependencies (an undici dispatcher, for a proxy or a
+ * test double; a clock), for programmatic use: `createGateway({ plugins: ['grants',
+ * defineWebhookPlugin({ dispatcher })] })`. Config, options and checks are those of the default.
+ */
+export function defineWebhookPlugin(deps: WebhookPluginDeps = {}): PluginDefinition<WebhookOptions> {
+  return definePlugin<WebhookOptions>({
+    name: PLUGIN_NAME,
+    options: WebhookOptionsSchema,
+    sections: { hooks: HooksSchema },
+    core: '^0.1.0',
+    check: ({ sections, plugins }) => hookConfigIssues(sections.hooks as HooksConfig, plugins),
+    create: (options, { sections }) => new WebhookPlugin(sections.hooks as HooksConfig, options, deps),
+  });
+}
+
+/**
+ * The plugin definition core loads (`"plugins": ["webhook"]`, or by default). Owns the `hooks`
+ * section; options: `spool` and `delivery` (see the README).
+ */
+export const webhookPlugin: PluginDefinition<WebhookOptions> = defineWebhookPlugin();

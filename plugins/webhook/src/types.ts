@@ -3,6 +3,9 @@ import type { AsyncSeriesWaterfallHook, SyncBailHook, SyncHook, SyncWaterfallHoo
 import type { Dispatcher } from 'undici';
 import type { HookAuthorization, HookEndpointConfig } from './schema.js';
 
+/** Tap name, log binding and config key of the webhook plugin. */
+export const PLUGIN_NAME = 'webhook';
+
 /** The three hook events of Aperture (`send_hooks[].events`). */
 export type HookEventName = 'pre_request' | 'entire_request' | 'tool_call_entire_request';
 

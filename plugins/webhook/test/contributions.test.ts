@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { type PluginHost, STAGE_AUTHENTICATE, TollgateError, type TollgatePlugin, createIdentity } from '@tollgate/core';
 import grantsPlugin from '@tollgate/plugin-grants';
 import { type FakeHookReceiver, type TestGateway, hookReply, startFakeHookReceiver, startTestGateway } from '@tollgate/testing';
-import { type WebhookContribution, contributeToWebhook, defineWebhookPlugin } from '../src/index.js';
+import { type WebhookContribution, contributeToWebhook, defineWebhookPlugin } from '@tollgate/plugin-webhook';
 
 const PROVIDERS = { mock: { baseurl: 'mock://', models: ['mock-1'] } };
 const TOOL = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import grantsPlugin from '@tollgate/plugin-grants';
 import { type FakeHookReceiver, type TestGateway, hookReply, startFakeHookReceiver, startTestGateway } from '@tollgate/testing';
-import { defineWebhookPlugin, webhookStats } from '../src/index.js';
+import { defineWebhookPlugin, webhookStats } from '@tollgate/plugin-webhook';
 import { MOCK_PROVIDERS, RedirectDispatcher, WEATHER_TOOL, eventually, post } from './helpers.js';
 
 // The two snippets of Tailscale's "Integrate Oso with Aperture" page, exactly as published.

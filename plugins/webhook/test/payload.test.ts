@@ -3,7 +3,7 @@ import type { TestGateway } from '@tollgate/testing';
 import { type FakeHookReceiver, startFakeHookReceiver } from '@tollgate/testing';
 import type { PluginInput } from '@tollgate/core';
 import { ESTIMATED_COST, type EstimatedCost, QUOTA_BALANCES, type QuotaBalance } from '@tollgate/core';
-import { getWebhookHooks } from '../src/index.js';
+import { getWebhookHooks } from '@tollgate/plugin-webhook';
 import { type ClientResponse, WEATHER_TOOL, caps, chat, startHookGateway, wiring } from './helpers.js';
 
 const EVENTS = ['pre_request', 'entire_request', 'tool_call_entire_request'] as const;

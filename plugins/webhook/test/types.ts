@@ -1,6 +1,6 @@
 // Compile-only checks of the public types (`npx tsc -p tsconfig.test.json`); never run.
 import type { Gateway, PluginHost } from '@tollgate/core';
-import { type HookCallData, type HookStats, SKIP_DELIVERY, type WebhookTransport, getWebhookHooks, webhookStats } from '../src/index.js';
+import { type HookCallData, type HookStats, SKIP_DELIVERY, type WebhookTransport, getWebhookHooks, webhookStats } from '@tollgate/plugin-webhook';
 
 declare const host: PluginHost;
 declare const gateway: Gateway;
