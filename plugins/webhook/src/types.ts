@@ -49,6 +49,16 @@ export interface HookToolCall {
   readonly name: string;
   /** Parsed arguments. */
   readonly params: Readonly<Record<string, unknown>>;
+  /**
+   * tollgate: what policy did with the call before it reached the client, when an `onToolCall` tap
+   * decided it (absent otherwise, so that the payload is Aperture's exactly). An extra field:
+   * Aperture's payload allows them.
+   */
+  readonly decision?: 'allow' | 'block' | 'strip';
+  /** tollgate: the plugin that refused the call (`block` / `strip` only). */
+  readonly decided_by?: string;
+  /** tollgate: why it was refused (`block` / `strip` only). */
+  readonly reason?: string;
 }
 
 /** The payload POSTed to a hook (Aperture's `HookCallData`). Optional fields appear only when the `send` list asks and the event allows. */
@@ -59,11 +69,15 @@ export interface HookCallData {
   readonly user_message?: string;
   /** `send: request_body`: the provider-native request body (as forwarded; for `pre_request`, as the chain has it so far). */
   readonly request_body?: unknown;
-  /** `send: response_body` (post-response events): the complete response, streams reassembled. */
+  /**
+   * `send: response_body` (post-response events): the complete response, streams reassembled; what
+   * the client received when policy changed it (a stripped call removed, or the error a blocked call
+   * or refusal became).
+   */
   readonly response_body?: unknown;
   /** `send: raw_responses` (post-response events): parsed SSE `data` objects, or `[response]`. */
   readonly raw_responses?: readonly unknown[];
-  /** `send: tools` (post-response events): the tool calls the model made. */
+  /** `send: tools` (post-response events): the tool calls the model made, each with what policy did with it. */
   readonly tool_calls?: readonly HookToolCall[];
 }
 

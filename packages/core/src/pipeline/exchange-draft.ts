@@ -1,4 +1,5 @@
 import type { FormatAdapter } from '../formats/format-adapter.js';
+import { redactHeaders } from '../http/redact-headers.js';
 import type { ApiError } from '../types/api-error.js';
 import type { Decision } from '../types/decision.js';
 import type { Exchange } from '../types/exchange.js';
@@ -15,7 +16,14 @@ export class ExchangeDraft {
   identity: Identity | undefined;
   provider: ProviderRef | undefined;
   model = '';
+  requestedModel = '';
   streamed = false;
+  /** The client's headers as received (redacted when the exchange is read). */
+  requestHeaders: Readonly<Record<string, string | string[] | undefined>> = {};
+  /** Headers sent to the client with the answer. */
+  responseHeaders: Readonly<Record<string, string>> = {};
+  /** What the client got when policy changed the answer (or a function that builds it on first read). */
+  clientResponseBody: unknown;
   requestBody: JsonObject | undefined;
   userMessage = '';
   declaredTools: readonly DeclaredTool[] = [];
@@ -54,6 +62,7 @@ export class ExchangeDraft {
     this.identity = ctx.identity;
     this.provider ??= { id: ctx.provider.id, name: ctx.provider.name };
     this.model = ctx.model;
+    this.requestedModel = ctx.requestedModel;
     this.requestBody = ctx.body;
     this.decisions = ctx.decisions;
     if (observed) {
@@ -66,6 +75,8 @@ export class ExchangeDraft {
   /** Freezes the draft into the {@link Exchange} observers receive. */
   toExchange(durationMs: number): Exchange {
     const raw = this.rawResponses;
+    const client = this.clientResponseBody;
+    const headers = this.requestHeaders;
     const exchange = {
       requestId: this.requestId,
       sessionId: this.sessionId,
@@ -74,14 +85,18 @@ export class ExchangeDraft {
       adapter: this.adapter,
       provider: this.provider,
       model: this.model,
+      requestedModel: this.requestedModel,
       method: this.method,
       path: this.path,
       userAgent: this.userAgent,
+      requestHeaders: {} as Readonly<Record<string, string>>,
+      responseHeaders: this.responseHeaders,
       streamed: this.streamed,
       requestBody: this.requestBody,
       userMessage: this.userMessage,
       declaredTools: this.declaredTools,
       responseBody: this.responseBody,
+      clientResponseBody: typeof client === 'function' ? undefined : client,
       rawResponses: typeof raw === 'function' ? [] : raw,
       toolCalls: this.toolCalls,
       toolDecisions: this.toolDecisions,
@@ -98,6 +113,13 @@ export class ExchangeDraft {
       let built: readonly unknown[] | undefined;
       Object.defineProperty(exchange, 'rawResponses', { enumerable: true, get: () => (built ??= raw()) });
     }
+    if (typeof client === 'function') {
+      let built: { value: unknown } | undefined;
+      Object.defineProperty(exchange, 'clientResponseBody', { enumerable: true, get: () => (built ??= { value: (client as () => unknown)() }).value });
+    }
+    // Redacted on first read: most observers never look at the request's headers.
+    let redacted: Readonly<Record<string, string>> | undefined;
+    Object.defineProperty(exchange, 'requestHeaders', { enumerable: true, get: () => (redacted ??= redactHeaders(headers)) });
     return Object.freeze(exchange);
   }
 }

@@ -125,6 +125,7 @@ class LlmRequest {
     this.#adapter = adapter;
     this.#rt = rt;
     this.#draft = new ExchangeDraft(this.#requestId, adapter, target.method, target.path, headerValue(req.headers['user-agent']) ?? '', Date.now(), performance.now(), new MapStateBag());
+    this.#draft.requestHeaders = req.headers;
   }
 
   /** The request-scoped logger, made on first use (most requests log nothing but their access line). */
@@ -174,6 +175,7 @@ class LlmRequest {
       log: this.#logOf,
       onRead: (info) => {
         draft.model = info.model;
+        draft.requestedModel = info.model;
         draft.streamed = info.stream;
       },
     });
@@ -250,7 +252,9 @@ class LlmRequest {
     draft.rawResponses = [parsed];
     const message = String((parsed as { error?: { message?: unknown } }).error?.message ?? `provider answered ${upstream.status}`);
     draft.error = apiError('upstream', message.slice(0, 500), { status: upstream.status });
-    writeBody(this.#res, upstream.status, { 'x-request-id': this.#requestId, 'content-type': contentType.includes('json') ? contentType : 'application/json', ...clientResponseHeaders(upstream.headers) }, buf);
+    const headers = { 'x-request-id': this.#requestId, 'content-type': contentType.includes('json') ? contentType : 'application/json', ...clientResponseHeaders(upstream.headers) };
+    draft.responseHeaders = headers;
+    writeBody(this.#res, upstream.status, headers, buf);
   }
 
   /** A complete JSON answer: its tool calls are decided before any byte of it is sent. */
@@ -283,15 +287,23 @@ class LlmRequest {
       const blocked = decisions.find((d) => d.outcome === 'blocked');
       if (blocked?.denial !== undefined) throw new ApiErrorException(denialError(blocked.denial, 'tool_call_blocked'));
       const stripped = decisions.filter((d) => d.outcome === 'stripped').map((d) => ({ call: d.call, message: d.message ?? 'denied by policy' }));
-      if (stripped.length > 0) out = JSON.stringify(adapter.stripToolCalls(parsed, stripped));
+      if (stripped.length > 0) {
+        const client = adapter.stripToolCalls(parsed, stripped);
+        draft.clientResponseBody = client;
+        out = JSON.stringify(client);
+      }
     }
-    writeBody(this.#res, upstream.status, { 'x-request-id': this.#requestId, 'content-type': contentType || 'application/json', ...clientResponseHeaders(upstream.headers) }, out);
+    const headers = { 'x-request-id': this.#requestId, 'content-type': contentType || 'application/json', ...clientResponseHeaders(upstream.headers) };
+    draft.responseHeaders = headers;
+    writeBody(this.#res, upstream.status, headers, out);
   }
 
   /** A stream: relayed event by event, each tool call held until `onToolCall` decided it. */
   async #relayStream(ctx: RequestContextImpl, provider: ResolvedProvider, upstream: UpstreamResponse, contentType: string): Promise<void> {
     const draft = this.#draft;
     const needs = observerNeeds(this.#rt.hooks, ctx.keptResponse);
+    const headers = { 'x-request-id': this.#requestId, 'content-type': contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...clientResponseHeaders(upstream.headers) };
+    draft.responseHeaders = headers;
     const relay = new StreamRelay({
       res: this.#res,
       adapter: this.#adapter,
@@ -302,7 +314,7 @@ class LlmRequest {
       assembleBody: needs.body,
       maxEventBytes: this.#rt.limits.maxEventBytes,
       status: upstream.status,
-      headers: { 'x-request-id': this.#requestId, 'content-type': contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...clientResponseHeaders(upstream.headers) },
+      headers,
       onFirstByte: () => {
         this.#streaming = true;
         draft.firstByteMs = performance.now() - draft.startMs;
@@ -316,6 +328,12 @@ class LlmRequest {
     draft.toolCalls = outcome.assembled.toolCalls;
     draft.usage = outcome.assembled.usage;
     draft.toolDecisions = outcome.decisions;
+    const stripped = outcome.decisions.filter((d) => d.outcome === 'stripped').map((d) => ({ call: d.call, message: d.message ?? 'denied by policy' }));
+    if (stripped.length > 0) {
+      const adapter = this.#adapter;
+      const body = outcome.assembled.body;
+      draft.clientResponseBody = () => adapter.stripToolCalls(body, stripped);
+    }
     if (outcome.error !== undefined) throw new ApiErrorException(outcome.error);
   }
 
@@ -331,8 +349,13 @@ class LlmRequest {
       return;
     }
     const error = toApiError(err, this.#logOf);
-    this.#draft.error = error;
-    if (!res.headersSent) writeApiError(res, this.#adapter, error, this.#requestId);
+    const draft = this.#draft;
+    draft.error = error;
+    draft.clientResponseBody = this.#adapter.errorBody(error);
+    if (!res.headersSent) {
+      draft.responseHeaders = { 'x-request-id': this.#requestId, 'content-type': 'application/json; charset=utf-8', ...error.headers };
+      writeApiError(res, this.#adapter, error, this.#requestId);
+    }
     else if (this.#streaming && !res.writableEnded && !res.destroyed) res.end(this.#adapter.streamErrorEvent(error));
     else res.destroy();
   }
