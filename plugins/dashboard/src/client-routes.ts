@@ -12,9 +12,9 @@ export type ClientPage = (typeof CLIENT_PAGES)[number];
 export const DASHBOARD_MOUNT = '/ui/';
 
 /**
- * True when `subpath` (the part after the mount point, without a leading slash, decoded) is a
- * page of the browser app: empty (the start page) or one of {@link CLIENT_PAGES} with anything
- * after it (`logs/sessions/abc`).
+ * True when `subpath` (the part after the mount point, without a leading slash, as received)
+ * is a page of the browser app: empty (the start page) or one of {@link CLIENT_PAGES}, as it is
+ * or followed by `/` and anything (`logs/sessions/a%2Fb`: the app decodes ids itself).
  */
 export function isClientRoute(subpath: string): boolean {
   if (subpath === '') return true;

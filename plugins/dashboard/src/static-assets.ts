@@ -37,7 +37,11 @@ export interface StaticAssetsOptions {
   readonly root: string;
   /** URL path the directory is served at, with a trailing slash (`/ui/`). */
   readonly mount: string;
-  /** True for a decoded sub-path (no leading slash) that the browser app routes itself; answered with `index.html`. @default only the empty sub-path */
+  /**
+   * True for a sub-path (no leading slash, still percent-encoded: ids in it may hold encoded
+   * slashes) that the browser app routes itself; answered with `index.html`.
+   * @default only the empty sub-path
+   */
   readonly clientRoute?: (subpath: string) => boolean;
   /** Headers added to every answer (security headers). @default none */
   readonly headers?: Readonly<Record<string, string>>;
@@ -132,10 +136,11 @@ export class StaticAssets {
       return { status: 308, headers: { ...base, location: mount, 'cache-control': 'no-cache' } };
     }
     if (!request.path.startsWith(mount)) return notFound(base, request.method);
-    const subpath = decodeSubpath(request.path.slice(mount.length));
-    if (subpath === undefined) return notFound(base, request.method);
+    const raw = request.path.slice(mount.length);
+    const subpath = decodeSubpath(raw);
     const clientRoute = this.#options.clientRoute ?? ((p: string) => p === '');
-    const key = this.#files.has(subpath) && subpath !== '' ? subpath : clientRoute(subpath) ? INDEX : undefined;
+    // A file only by its exact, plain decoded path; the app's own routes always get index.html.
+    const key = subpath !== undefined && subpath !== '' && this.#files.has(subpath) ? subpath : clientRoute(raw) ? INDEX : undefined;
     const asset = key === undefined ? undefined : this.#files.get(key);
     if (asset === undefined) return notFound(base, request.method);
 

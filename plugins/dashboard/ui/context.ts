@@ -1,11 +1,9 @@
-import type { DashboardSettings, WhoAmI } from './api-types.js';
+import type { WhoAmI } from './api-types.js';
 
-/** What every page knows: who is looking, and the gateway's dashboard settings. */
+/** What every page knows: who is looking. */
 export interface AppContext {
   /** The caller (`/api/whoami`). */
   readonly me: WhoAmI;
-  /** `/api/dashboard` (null when the endpoint could not be read). */
-  readonly settings: DashboardSettings | null;
 }
 
 /** True for admins (they see everyone's traffic and Settings). */

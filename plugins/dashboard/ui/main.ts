@@ -1,13 +1,12 @@
 /**
- * The dashboard's entry point: learns who is looking (`/api/whoami`) and the gateway's
- * dashboard settings (`/api/dashboard`), then renders the app. Bundled by esbuild into
+ * The dashboard's entry point: learns who is looking (`/api/whoami`), then renders the app. Bundled by esbuild into
  * `dist/ui/assets/app-<hash>.js`; no code or style is loaded from anywhere but the gateway.
  */
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { html, render } from 'htm/preact';
 import { ApiError, getJson } from './api.js';
-import type { DashboardSettings, WhoAmI } from './api-types.js';
+import type { WhoAmI } from './api-types.js';
 import { App } from './app.js';
 
 /** A full-page message when the app cannot start. */
@@ -30,9 +29,8 @@ async function start(): Promise<void> {
     }
     return;
   }
-  const settings = await getJson<DashboardSettings>('/api/dashboard').catch(() => null);
   root.replaceChildren();
-  render(html`<${App} ctx=${{ me, settings }} />`, root);
+  render(html`<${App} ctx=${{ me }} />`, root);
 }
 
 void start();

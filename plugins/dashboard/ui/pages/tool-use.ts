@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { withQuery } from '../api.js';
-import type { RequestList, ToolUse } from '../api-types.js';
+import type { DashboardSettings, RequestList, ToolUse } from '../api-types.js';
 import { Card, DecisionBar, DecisionBadges, ErrorBox, Loading, Stats } from '../components/common.js';
 import { Filters, periodOf } from '../components/filters.js';
 import { ToolHistogram } from '../components/histogram.js';
@@ -30,13 +30,18 @@ export function periodRange(since: string, until: string | undefined, now = Date
   return Number.isNaN(from) || Number.isNaN(to) ? undefined : { from: from / 1000, to: (until === undefined ? to : to - 1) / 1000 };
 }
 
-/** The "View Tool Use in Oso" button and whether Oso is connected. */
+/**
+ * The "View Tool Use in Oso" button and whether Oso is connected (read on every visit, so a
+ * hook just added in Settings shows at once). The button is there before Oso is connected too:
+ * the seed's first step is to open Oso from here to get an API key.
+ */
 function OsoPanel(props: { readonly ctx: AppContext }): VNode {
-  const oso = props.ctx.settings?.oso;
+  const settings = useApi<DashboardSettings>('/api/dashboard');
+  const oso = settings.data?.oso;
   const url = safeExternalUrl(oso?.dashboard_url);
   return html`<aside class="oso-panel" aria-label="Oso">
     <a class="button button-primary" href=${url} target="_blank" rel="noopener noreferrer">View Tool Use in Oso</a>
-    ${oso?.configured
+    ${settings.data === undefined && settings.error === undefined ? null : oso?.configured
       ? html`<p class="oso-status oso-on"><span class="dot" aria-hidden="true"></span>Tool use is sent to Oso through the hook <code>${oso.hook}</code>.</p>`
       : html`<p class="oso-status">
           Oso is not connected yet: sign in to Oso (or sign up) and create an API key, then add the <code>oso</code> hook and a grant
