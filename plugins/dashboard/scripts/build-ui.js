@@ -4,6 +4,7 @@
 // index.html is written with their names, and the licences of every bundled package are
 // collected into dist/ui/licenses.txt. Nothing is fetched: all inputs come from node_modules.
 import { copyFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -51,4 +52,13 @@ for (const [name, dir] of [...packages.entries()].sort(([a], [b]) => a.localeCom
   notices.push(`${name}@${meta.version} (${meta.license})\n\n${text}`);
 }
 await writeFile(join(outDir, 'licenses.txt'), `Third-party software bundled in the tollgate dashboard\n\n${notices.join(`\n\n${'-'.repeat(72)}\n\n`)}\n`);
+// Precompressed siblings (the server serves them as they are instead of compressing at start-up).
+for (const entry of await readdir(outDir, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !/\.(js|css|html|svg|txt)$/.test(entry.name)) continue;
+  const path = join(entry.parentPath, entry.name);
+  const body = await readFile(path);
+  if (body.length < 1024) continue;
+  await writeFile(`${path}.br`, brotliCompressSync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: body.length } }));
+  await writeFile(`${path}.gz`, gzipSync(body, { level: 9 }));
+}
 console.log(`dashboard: built ${outputs.join(', ')} (${packages.size} bundled packages)`);

@@ -6,9 +6,11 @@
  *   looked up in that table, so `..`, encoded slashes or symlinks cannot reach anything else.
  * - `index.html` answers the mount point itself and every client-side route; anything else that
  *   is not a file is a 404.
- * - Strong ETags (SHA-256 of the content) with `If-None-Match` -> 304; files under
- *   `immutablePrefix` (content-hashed names) are cached for a year, everything else revalidates.
- * - gzip and brotli variants of text files are made once, at load.
+ * - Strong ETags (SHA-256 of the content, one per encoding) with `If-None-Match` -> 304; files
+ *   under `immutablePrefix` (content-hashed names) are cached for a year, everything else
+ *   revalidates.
+ * - brotli and gzip variants of text files: `name.br` / `name.gz` made at build time are used
+ *   as they are (and not served by their own names); missing ones are made at load, quickly.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -81,6 +83,9 @@ interface Asset {
   readonly immutable: boolean;
 }
 
+/** Suffixes of precompressed siblings. */
+const VARIANTS = { br: '.br', gzip: '.gz' } as const;
+
 /** Smallest file worth compressing. */
 const COMPRESS_MIN_BYTES = 1024;
 
@@ -101,17 +106,24 @@ export class StaticAssets {
     if (!options.mount.startsWith('/') || !options.mount.endsWith('/')) throw new TypeError(`mount must start and end with "/" (got ${JSON.stringify(options.mount)})`);
     const immutablePrefix = options.immutablePrefix ?? 'assets/';
     const files = new Map<string, Asset>();
-    for (const path of await listFiles(options.root)) {
+    const paths = new Set(await listFiles(options.root));
+    const isVariant = (path: string): boolean => Object.values(VARIANTS).some((suffix) => path.endsWith(suffix) && paths.has(path.slice(0, -suffix.length)));
+    for (const path of paths) {
+      if (isVariant(path)) continue;
       const key = relative(options.root, path).split(sep).join('/');
       const body = await readFile(path);
       const type = CONTENT_TYPES[extname(key).toLowerCase()] ?? 'application/octet-stream';
       const compressible = body.length >= COMPRESS_MIN_BYTES && /^(text\/|application\/json|image\/svg)/.test(type);
+      const variant = async (suffix: string, make: () => Buffer): Promise<Buffer> => (paths.has(path + suffix) ? readFile(path + suffix) : make());
       files.set(key, {
         type,
-        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`,
+        etag: createHash('sha256').update(body).digest('base64url').slice(0, 32),
         identity: body,
         ...(compressible
-          ? { gzip: gzipSync(body, { level: 9 }), br: brotliCompressSync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: body.length } }) }
+          ? {
+              gzip: await variant(VARIANTS.gzip, () => gzipSync(body, { level: 6 })),
+              br: await variant(VARIANTS.br, () => brotliCompressSync(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: body.length } })),
+            }
           : {}),
         immutable: key.startsWith(immutablePrefix),
       });
@@ -144,16 +156,18 @@ export class StaticAssets {
     const asset = key === undefined ? undefined : this.#files.get(key);
     if (asset === undefined) return notFound(base, request.method);
 
+    const encoding = pickEncoding(request.acceptEncoding, asset);
+    // One strong ETag per representation (RFC 9110 8.8.3: encodings differ in bytes).
+    const etag = `"${asset.etag}${encoding === 'identity' ? '' : `-${encoding}`}"`;
     const headers: Record<string, string> = {
       ...base,
       'content-type': asset.type,
-      etag: asset.etag,
+      etag,
       'cache-control': asset.immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     };
     if (asset.gzip !== undefined) headers.vary = 'Accept-Encoding';
-    if (request.ifNoneMatch !== undefined && etagMatches(request.ifNoneMatch, asset.etag)) return { status: 304, headers };
+    if (request.ifNoneMatch !== undefined && etagMatches(request.ifNoneMatch, etag)) return { status: 304, headers };
 
-    const encoding = pickEncoding(request.acceptEncoding, asset);
     const body = encoding === 'br' ? asset.br! : encoding === 'gzip' ? asset.gzip! : asset.identity;
     if (encoding !== 'identity') headers['content-encoding'] = encoding;
     headers['content-length'] = String(body.length);

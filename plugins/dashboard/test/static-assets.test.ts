@@ -4,7 +4,7 @@ import { type Server, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { DASHBOARD_SECURITY_HEADERS, StaticAssets, isClientRoute } from '@tollgate/plugin-dashboard';
 
 /** One raw HTTP exchange; the path is sent exactly as given (no client-side normalization). */
@@ -34,6 +34,9 @@ describe('StaticAssets (served over node:http)', () => {
     writeFileSync(join(root, 'index.html'), '<!doctype html><title>t</title><script type="module" src="/ui/assets/app-ABC.js"></script>');
     writeFileSync(join(root, 'assets', 'app-ABC.js'), APP_JS);
     writeFileSync(join(root, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    // A precompressed sibling made at build time (its content marks it as the one served).
+    writeFileSync(join(root, 'assets', 'style-XYZ.css'), `body{color:red}${' '.repeat(2000)}`);
+    writeFileSync(join(root, 'assets', 'style-XYZ.css.br'), brotliCompressSync('/* from the build */'));
     writeFileSync(join(dir, 'secret.txt'), SECRET);
     symlinkSync(join(dir, 'secret.txt'), join(root, 'link.txt'));
     const assets = await StaticAssets.load({ root, mount: '/ui/', clientRoute: isClientRoute, headers: DASHBOARD_SECURITY_HEADERS });
@@ -140,6 +143,16 @@ describe('StaticAssets (served over node:http)', () => {
     const plain = await get(port, '/ui/assets/app-ABC.js', { 'accept-encoding': 'identity' });
     assert.equal(plain.headers['content-encoding'], undefined);
     assert.equal(plain.body.toString(), APP_JS);
+  });
+
+  it('serves precompressed siblings as they are, and never by their own names', async () => {
+    const br = await get(port, '/ui/assets/style-XYZ.css', { 'accept-encoding': 'br' });
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.equal(brotliDecompressSync(br.body).toString(), '/* from the build */');
+    const gz = await get(port, '/ui/assets/style-XYZ.css', { 'accept-encoding': 'gzip' });
+    assert.match(gunzipSync(gz.body).toString(), /^body\{color:red\}/, 'made at load when missing');
+    assert.notEqual(br.headers.etag, gz.headers.etag, 'one ETag per representation');
+    assert.equal((await get(port, '/ui/assets/style-XYZ.css.br')).status, 404);
   });
 
   it('answers HEAD without a body and refuses other methods', async () => {
