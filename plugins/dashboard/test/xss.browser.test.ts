@@ -47,8 +47,7 @@ describe('dashboard in Chromium: untrusted text stays text on every page', funct
   });
 
   /** Asserts that the payloads are on the page as text and nothing came of them. */
-  async function assertInert(where: string, shownText: string): Promise<void> {
-    await page.getByText(shownText).first().waitFor();
+  async function assertInert(where: string): Promise<void> {
     // A string, so that the test transpiler adds no helpers the page does not have.
     const found = (await page.evaluate(INSPECT)) as { xss: unknown; images: number; handlers: number; scripts: (string | null)[]; text: string };
     assert.equal(found.xss, undefined, `${where}: a payload ran`);
@@ -59,43 +58,44 @@ describe('dashboard in Chromium: untrusted text stays text on every page', funct
     assert.ok(found.text.includes(XSS_SCRIPT) || found.text.includes(XSS_IMG), `${where}: the payload is not shown as text`);
   }
 
-  /** Opens an app URL and checks it. */
-  async function visit(path: string, shownText: string): Promise<void> {
+  /** Opens an app URL, waits until the API's data is shown (`shown`), and checks the page. */
+  async function visit(path: string, ...shown: (string | RegExp)[]): Promise<void> {
     await page.goto(`${api.url}${path}`);
-    await assertInert(path, shownText);
+    for (const text of shown) await page.getByText(text).first().waitFor();
+    await assertInert(path);
   }
 
   it('Tool Use: tool names, sessions, users, models', async () => {
-    await visit('/ui/tool-use', `tool0${XSS_SCRIPT}`);
-    await page.getByText(`session0${XSS_SCRIPT}`).first().waitFor();
+    await visit('/ui/tool-use', `tool0${XSS_SCRIPT}`, `session0${XSS_SCRIPT}`, `name${XSS_SCRIPT}`);
     // A tool name link puts the payload in the URL and the filter field; still text.
     await page.getByRole('table', { name: 'Tool calls by tool' }).getByRole('link').first().click();
     await page.waitForURL(/tool=/);
     assert.match(await page.getByLabel('Tool', { exact: true }).inputValue(), /<script>/);
-    await assertInert('tool-use filtered', 'tool');
+    await page.getByRole('table', { name: 'Tool calls by tool' }).getByText(/^tool\d<script>/).first().waitFor();
+    await assertInert('tool-use filtered');
   });
 
   it('Logs: sessions, a session, every request in full', async () => {
-    await visit('/ui/logs', `session`);
-    await visit('/ui/logs/requests', `name${XSS_SCRIPT}`);
-    await visit(`/ui/logs/sessions/${encodeURIComponent(data.requests[0]!.session_id!)}`, `session0${XSS_SCRIPT}`);
+    await visit('/ui/logs', /^session\d<script>/, `user1${XSS_SCRIPT}`);
+    await visit('/ui/logs/requests', `name${XSS_SCRIPT}`, `model${XSS_SCRIPT}`);
+    await visit(`/ui/logs/sessions/${encodeURIComponent(data.requests[0]!.session_id!)}`, `model${XSS_SCRIPT}`);
     for (const r of data.requests) {
-      await visit(`/ui/logs/requests/${r.id}`, `message${XSS_SCRIPT}`);
-      await page.getByText(`header${XSS_SCRIPT}`).first().waitFor();
-      await page.getByText(`request-body${XSS_SCRIPT}`).first().waitFor();
-      if (r.tool_calls.length > 0) await page.getByText('"command": "arg<script>window.__xss = ').first().waitFor(); // JSON-escaped in the arguments
+      const shown = [`message${XSS_SCRIPT}`, `header${XSS_SCRIPT}`, `request-body${XSS_SCRIPT}`, `agent${XSS_SCRIPT}`];
+      // Arguments are shown as JSON, so their quotes are escaped.
+      if (r.tool_calls.length > 0) shown.push('"command": "arg<script>window.__xss = ', `reason${XSS_SCRIPT}`);
+      await visit(`/ui/logs/requests/${r.id}`, ...shown);
     }
   });
 
   it('Usage and Models', async () => {
-    await visit('/ui/usage', `user0${XSS_SCRIPT}`);
-    await visit('/ui/models', `compat${XSS_SCRIPT}`);
+    await visit('/ui/usage', `user0${XSS_SCRIPT}`, `model${XSS_SCRIPT}`);
+    await visit('/ui/models', `compat${XSS_SCRIPT}`, `provider-name${XSS_SCRIPT}`);
   });
 
   it('Settings: the overview and the JSON editor', async () => {
     await page.goto(`${api.url}/ui/settings/json-editor`);
     await editorLine(page, XSS_SCRIPT).waitFor();
-    await assertInert('settings/json-editor', XSS_SCRIPT);
+    await assertInert('settings/json-editor');
     await visit('/ui/settings', `hook${XSS_SCRIPT}`);
   });
 

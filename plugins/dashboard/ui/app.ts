@@ -23,9 +23,18 @@ const NAV: readonly { page: ClientPage; label: string; adminOnly?: boolean }[] =
 /** Page titles for the document title. */
 const TITLES: Record<string, string> = { 'tool-use': 'Tool Use', logs: 'Logs', usage: 'Usage', models: 'Models', settings: 'Settings' };
 
+/** A path segment decoded (as it is when it is not valid percent-encoding). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** The page for a sub-path. */
 function route(ctx: AppContext, path: string, query: URLSearchParams): VNode {
-  const [page = '', a, b] = path.split('/').map((s) => decodeURIComponent(s));
+  const [page = '', a, b] = path.split('/').map(decodeSegment);
   switch (page) {
     case '':
     case 'tool-use':
