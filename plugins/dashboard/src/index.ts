@@ -11,5 +11,4 @@ export { StaticAssets, CONTENT_TYPES, type StaticAssetsOptions, type AssetReques
 export { DASHBOARD_CSP, DASHBOARD_SECURITY_HEADERS } from './security-headers.js';
 export { CLIENT_PAGES, DASHBOARD_MOUNT, isClientRoute, type ClientPage } from './client-routes.js';
 export { osoHookName } from './oso-link.js';
-export type { HttpMethod, RouteAccess, RouteContext, RouteDefinition, RouteRegistry } from './core-routes.js';
 export * from './types.js';

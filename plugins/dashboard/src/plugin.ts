@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { type PluginHost, type TollgatePlugin, TollgateError, definePlugin } from '@tollgate/core';
+import { type PluginHost, type RouteContext, type RouteDefinition, type TollgatePlugin, definePlugin } from '@tollgate/core';
 import type { Logger } from 'pino';
 import { DASHBOARD_MOUNT, isClientRoute } from './client-routes.js';
-import { type RouteContext, type RouteDefinition, routesOf } from './core-routes.js';
 import { osoHookName } from './oso-link.js';
 import { type DashboardOptions, DashboardOptionsSchema } from './schema.js';
 import { DASHBOARD_SECURITY_HEADERS } from './security-headers.js';
@@ -49,8 +48,9 @@ export class DashboardPlugin implements TollgatePlugin {
   routes(host: PluginHost): RouteDefinition[] {
     const mount = DASHBOARD_MOUNT;
     return [
-      { method: ['GET', 'HEAD'], path: mount.slice(0, -1), access: 'public', handler: (ctx) => this.#serveAsset(ctx) },
-      { method: ['GET', 'HEAD'], path: `${mount}{*rest}`, access: 'public', handler: (ctx) => this.#serveAsset(ctx) },
+      // GET routes answer HEAD too (core's route table).
+      { method: 'GET', path: mount.slice(0, -1), access: 'public', handler: (ctx) => this.#serveAsset(ctx) },
+      { method: 'GET', path: `${mount}{*rest}`, access: 'public', handler: (ctx) => this.#serveAsset(ctx) },
       { method: 'GET', path: DASHBOARD_SETTINGS_PATH, access: 'identified', handler: (ctx) => this.#serveSettings(ctx, host) },
     ];
   }
@@ -58,11 +58,7 @@ export class DashboardPlugin implements TollgatePlugin {
   /** Adds the routes; loads the assets in `ready` so that a missing build is logged at start-up. */
   apply(host: PluginHost): void {
     this.#log ??= host.logger.child({ plugin: this.name });
-    const registry = routesOf(host);
-    if (registry === undefined) {
-      throw new TollgateError('TG_ERR_PLUGIN', `plugin "${this.name}" needs @tollgate/core with the route extension point (host.routes)`);
-    }
-    for (const route of this.routes(host)) registry.add(route);
+    for (const route of this.routes(host)) host.routes.add(route);
     host.hooks.ready.tapPromise({ name: this.name }, async () => {
       try {
         const assets = await this.#load();
@@ -92,8 +88,9 @@ export class DashboardPlugin implements TollgatePlugin {
       ctx.body = 'The dashboard is not built: run `npm run build`.\n';
       return;
     }
+    // HEAD is answered like GET; Koa leaves the body out (and keeps its length).
     const answer = assets.respond({
-      method: ctx.method,
+      method: ctx.method === 'HEAD' ? 'GET' : ctx.method,
       path: ctx.path,
       ifNoneMatch: ctx.get('if-none-match') || undefined,
       acceptEncoding: ctx.get('accept-encoding') || undefined,

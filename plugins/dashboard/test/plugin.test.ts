@@ -1,51 +1,15 @@
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import Router from '@koa/router';
-import { type ConfigError, type GatewayConfig, type PluginHost, type TollgateError, createHooks, createLogger, defaultConfig, prepareConfig } from '@tollgate/core';
-import dashboardPlugin, { DEFAULT_OSO_DASHBOARD_URL, DashboardPlugin, type RouteDefinition, osoHookName } from '@tollgate/plugin-dashboard';
-import Koa from 'koa';
+import { type ConfigError, type GatewayConfig, type PluginHost, type RouteDefinition, createHooks, createLogger, defaultConfig, prepareConfig } from '@tollgate/core';
+import dashboardPlugin, { DEFAULT_OSO_DASHBOARD_URL, DashboardPlugin, osoHookName } from '@tollgate/plugin-dashboard';
+import webhookPlugin from '@tollgate/plugin-webhook';
+import { type TestGateway, startTestGateway } from '@tollgate/testing';
 
 /** The seed's hook, verbatim. */
 const SEED_HOOKS = { oso: { url: 'https://api.osohq.com/api/agents/v1/model-request', apikey: 'YOUR_OSO_API_KEY' } };
 
-/** A plugin host with the route extension point of the contract, collecting the routes added. */
-function fakeHost(config: GatewayConfig, routes: RouteDefinition[] | undefined): PluginHost {
-  return {
-    hooks: createHooks(),
-    config,
-    logger: createLogger({ level: 'silent' }),
-    ...(routes === undefined ? {} : { routes: { add: (r: RouteDefinition) => routes.push(r) } }),
-  } as unknown as PluginHost;
-}
-
-/**
- * Mounts routes on a real Koa + @koa/router app the way the contract describes core doing it:
- * `public` routes run without identity, others answer 401 without one (`x-test-user` stands in
- * for identify).
- */
-async function serve(routes: readonly RouteDefinition[]): Promise<{ url: string; close(): Promise<void> }> {
-  const app = new Koa();
-  const router = new Router();
-  for (const route of routes) {
-    const methods = Array.isArray(route.method) ? [...route.method] : [route.method as string];
-    router.register(route.path, methods, async (ctx) => {
-      const login = ctx.get('x-test-user');
-      ctx.state.identity = login === '' ? undefined : { login };
-      if ((route.access ?? 'identified') !== 'public' && ctx.state.identity === undefined) {
-        ctx.status = 401;
-        ctx.type = 'application/problem+json';
-        ctx.body = { title: 'Unauthorized', status: 401 };
-        return;
-      }
-      await route.handler(ctx);
-    });
-  }
-  app.use(router.routes());
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
+/** A plugin host whose route registry collects the routes added. */
+function fakeHost(config: GatewayConfig, routes: RouteDefinition[]): PluginHost {
+  return { hooks: createHooks(), config, logger: createLogger({ level: 'silent' }), routes: { add: (r: RouteDefinition) => routes.push(r) } } as unknown as PluginHost;
 }
 
 describe('DashboardPlugin', () => {
@@ -55,34 +19,27 @@ describe('DashboardPlugin', () => {
     assert.deepEqual(
       routes.map((r) => [r.method, r.path, r.access]),
       [
-        [['GET', 'HEAD'], '/ui', 'public'],
-        [['GET', 'HEAD'], '/ui/{*rest}', 'public'],
+        ['GET', '/ui', 'public'],
+        ['GET', '/ui/{*rest}', 'public'],
         ['GET', '/api/dashboard', 'identified'],
       ],
     );
   });
 
-  it('fails start-up with a coded error when core has no route extension point', () => {
-    assert.throws(
-      () => new DashboardPlugin({ oso_dashboard_url: DEFAULT_OSO_DASHBOARD_URL }).apply(fakeHost(defaultConfig() as GatewayConfig, undefined)),
-      (err: TollgateError) => err.code === 'TG_ERR_PLUGIN' && /route extension point/.test(err.message),
-    );
-  });
-
-  describe('over a real Koa router', () => {
-    let app: { url: string; close(): Promise<void> };
-    const config = { ...(defaultConfig() as GatewayConfig), hooks: SEED_HOOKS } as GatewayConfig;
+  describe('in a real gateway', () => {
+    let gw: TestGateway;
 
     before(async () => {
-      const routes: RouteDefinition[] = [];
-      new DashboardPlugin({ oso_dashboard_url: 'https://oso.example.test/agents' }).apply(fakeHost(config, routes));
-      app = await serve(routes);
+      gw = await startTestGateway({
+        config: { ...defaultConfig(), identity: { loopback: false, api_keys: { 'dashboard-test-key': 'bob@example.com' } }, hooks: SEED_HOOKS },
+        plugins: [webhookPlugin, [dashboardPlugin, { oso_dashboard_url: 'https://oso.example.test/agents' }]],
+      });
     });
-    after(() => app.close());
+    after(() => gw?.close());
 
-    it('serves the built app at /ui/ with its security headers, and its client routes', async () => {
-      for (const path of ['/ui/', '/ui/tool-use', '/ui/settings/json-editor']) {
-        const res = await fetch(`${app.url}${path}`);
+    it('serves the built app at /ui/ to anyone, with its security headers, and its client routes', async () => {
+      for (const path of ['/ui/', '/ui/tool-use', '/ui/settings/json-editor', '/ui/logs/sessions/a%2Fb']) {
+        const res = await fetch(`${gw.url}${path}`);
         assert.equal(res.status, 200, path);
         assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
         assert.ok(res.headers.get('content-security-policy')?.includes("script-src 'self'"));
@@ -90,25 +47,36 @@ describe('DashboardPlugin', () => {
         const html = await res.text();
         const script = /<script type="module" src="\/ui\/(assets\/app-\w+\.js)">/.exec(html)?.[1];
         assert.ok(script, html);
-        const js = await fetch(`${app.url}/ui/${script}`);
+        const js = await fetch(`${gw.url}/ui/${script}`, { headers: { 'accept-encoding': 'br' } });
         assert.equal(js.status, 200);
         assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
+        assert.equal(js.headers.get('content-encoding'), 'br');
+        assert.ok((await js.text()).length > 100_000, 'decoded bundle');
       }
-      const redirect = await fetch(`${app.url}/ui`, { redirect: 'manual' });
+      const redirect = await fetch(`${gw.url}/ui`, { redirect: 'manual' });
       assert.equal(redirect.status, 308);
-      assert.equal((await fetch(`${app.url}/ui/no-such-page`)).status, 404);
+      assert.equal(redirect.headers.get('location'), '/ui/');
+      const missing = await fetch(`${gw.url}/ui/no-such-page`);
+      assert.equal(missing.status, 404);
+      assert.ok(missing.headers.get('content-security-policy'));
     });
 
-    it('answers 304 through Koa when the ETag matches', async () => {
-      const first = await fetch(`${app.url}/ui/`);
-      await first.arrayBuffer();
-      const again = await fetch(`${app.url}/ui/`, { headers: { 'if-none-match': first.headers.get('etag') ?? '' } });
+    it('answers HEAD like GET without a body, and 304 when the ETag matches', async () => {
+      const get = await fetch(`${gw.url}/ui/`);
+      const body = await get.text();
+      const head = await fetch(`${gw.url}/ui/`, { method: 'HEAD' });
+      assert.equal(head.status, 200);
+      assert.equal(head.headers.get('content-length'), String(Buffer.byteLength(body)));
+      assert.equal(await head.text(), '');
+      const again = await fetch(`${gw.url}/ui/`, { headers: { 'if-none-match': get.headers.get('etag') ?? '' } });
       assert.equal(again.status, 304);
     });
 
-    it('tells the app that the seed\'s Oso hook is configured, and where Oso\'s dashboard is', async () => {
-      assert.equal((await fetch(`${app.url}/api/dashboard`)).status, 401);
-      const res = await fetch(`${app.url}/api/dashboard`, { headers: { 'x-test-user': 'bob@example.com' } });
+    it('tells an identified caller that the seed\'s Oso hook is configured, and where Oso\'s dashboard is', async () => {
+      const anonymous = await fetch(`${gw.url}/api/dashboard`);
+      assert.equal(anonymous.status, 401);
+      assert.match(anonymous.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      const res = await fetch(`${gw.url}/api/dashboard`, { headers: { authorization: 'Bearer dashboard-test-key' } });
       assert.equal(res.status, 200);
       assert.deepEqual(await res.json(), { oso: { configured: true, hook: 'oso', dashboard_url: 'https://oso.example.test/agents' } });
     });
