@@ -1,0 +1,13 @@
+/**
+ * @tollgate/store: the storage layer the capture and quotas plugins share. One Kysely query
+ * layer over an embedded SQLite file (default, zero set-up) or a shared PostgreSQL database,
+ * versioned migrations per namespace, and a bounded {@link BatchWriter} that keeps database
+ * writes off the request path.
+ */
+export { openStore, DEFAULT_STORE_FILE } from './open-store.js';
+export { BatchWriter, type BatchWriterOptions, type BatchWriterStats, type DropCounts } from './batch-writer.js';
+export { columnTypes, dialectOf, autoIdColumn, parseJson, type ColumnTypes } from './column-types.js';
+export { storeError, type StoreErrorCode } from './errors.js';
+export type { Store, StoreOptions, StoreDialect, StoreLogger, Migrations } from './types.js';
+export type { Kysely, Migration, Transaction } from 'kysely';
+export { sql } from 'kysely';
