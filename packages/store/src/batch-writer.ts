@@ -91,6 +91,11 @@ export interface BatchWriterStats {
   readonly healthy: boolean;
 }
 
+/** `o` without its `undefined` properties, so that `{ maxBatchRecords: undefined }` keeps the default. */
+function definedOnly<O extends object>(o: O): O {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as O;
+}
+
 interface Entry<T> {
   readonly record: T;
   readonly size: number;
@@ -150,7 +155,7 @@ export class BatchWriter<T> {
       retryMaxMs: 5_000,
       isolateAfter: 3,
       logIntervalMs: 10_000,
-      ...options,
+      ...definedOnly(options),
     };
     this.#drops = new DropLog(options.name, options.logger, this.#o.logIntervalMs);
   }

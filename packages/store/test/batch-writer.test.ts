@@ -63,6 +63,23 @@ describeBackends('BatchWriter', (backend) => {
     await w.close();
   });
 
+  it('keeps the defaults for options given as undefined', async () => {
+    const store = await backend().open();
+    await createItems(store);
+    const sizes: number[] = [];
+    const w = writer(store, new RecordingLogger(), {
+      maxBatchRecords: undefined,
+      write: async (trx, records) => {
+        sizes.push(records.length);
+        await insertItems(trx, records);
+      },
+    });
+    for (const r of items(1, 130)) w.push(r);
+    assert.equal(await w.flush(), true);
+    assert.deepEqual(sizes, [64, 64, 2]);
+    await w.close();
+  });
+
   it('writes a partial batch once flushIntervalMs has passed', async () => {
     const store = await backend().open();
     await createItems(store);
