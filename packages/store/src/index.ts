@@ -7,7 +7,7 @@
 export { openStore, DEFAULT_STORE_FILE } from './open-store.js';
 export { BatchWriter, type BatchWriterOptions, type BatchWriterStats, type DropCounts } from './batch-writer.js';
 export { columnTypes, dialectOf, autoIdColumn, parseJson, type ColumnTypes } from './column-types.js';
-export { storeError, type StoreErrorCode } from './errors.js';
+export type { StoreErrorCode } from './errors.js';
 export type { Store, StoreOptions, StoreDialect, StoreLogger, Migrations } from './types.js';
 export type { Kysely, Migration, Transaction } from 'kysely';
 export { sql } from 'kysely';

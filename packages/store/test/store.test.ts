@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TollgateError } from '@tollgate/core';
 import { type Migrations, autoIdColumn, columnTypes, dialectOf, openStore, parseJson, sql } from '@tollgate/store';
 import { RecordingLogger, describeBackends } from './helpers.js';
@@ -169,6 +172,16 @@ describe('openStore errors', () => {
       assert.doesNotMatch((err as Error).message, /secret/);
       return true;
     });
+  });
+
+  it('fails with TG_ERR_STORE_OPEN when the SQLite file cannot be created', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-store-notdir-'));
+    try {
+      writeFileSync(join(dir, 'a-file'), '');
+      await assert.rejects(openStore({ dataDir: join(dir, 'a-file', 'data'), logger: new RecordingLogger() }), (err: unknown) => TollgateError.is(err, 'TG_ERR_STORE_OPEN'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails with TG_ERR_STORE_OPEN, without the password, when PostgreSQL is unreachable', async () => {

@@ -37,6 +37,10 @@ export function createPostgresPool(o: PostgresPoolOptions): pg.Pool {
     max: o.poolSize,
     connectionTimeoutMillis: o.connectTimeoutMs,
     application_name: 'tollgate',
+    // A server that vanished without closing the connection (a network partition) is noticed
+    // by TCP keep-alive instead of leaving a query pending for the kernel's 2-hour default.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     allowExitOnIdle: true,
     types: { getTypeParser },
   });
