@@ -65,7 +65,7 @@ export interface BatchWriterOptions<T> {
 export interface DropCounts {
   /** The buffer was full (count or bytes). */
   readonly overflow: number;
-  /** The store refused the record itself (a constraint, a value it cannot bind), alone in its transaction. */
+  /** The store refused the record itself (a constraint, a value it cannot bind) alone in its transaction, or `sizeOf` threw on it. */
   readonly rejected: number;
   /** Pushed after `close()`, or still unwritten when its deadline passed. */
   readonly closed: number;
@@ -178,8 +178,8 @@ export class BatchWriter<T> {
       else this.#armTimer();
       return true;
     } catch (err) {
-      this.#o.logger.error({ writer: this.#o.name, err }, 'batch writer could not queue a record; dropped');
-      return this.#drop('overflow', 1);
+      this.#o.logger.error({ writer: this.#o.name, error: err instanceof Error ? err.message : String(err) }, 'batch writer could not queue a record; dropped');
+      return this.#drop('rejected', 1);
     }
   }
 
@@ -225,7 +225,8 @@ export class BatchWriter<T> {
   /**
    * Stops accepting records (later pushes are dropped as `closed`), writes what is held within
    * `timeoutMs` (retrying while the store is down), then drops and counts whatever is left
-   * (records whose write was still in flight count as dropped, though they may still land).
+   * (it waits up to 1 s more for a write in flight; records whose write is still in flight
+   * then count as dropped, though they may still land).
    * Call it before closing the store. Idempotent; never rejects.
    */
   close(timeoutMs = 5_000): Promise<void> {

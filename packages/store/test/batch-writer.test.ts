@@ -197,7 +197,8 @@ describeBackends('BatchWriter', (backend) => {
     });
     assert.equal(w.push({ seq: 1, body: 'a' }), true);
     assert.equal(w.push({ seq: 2, body: 'b' }), false);
-    assert.equal(w.stats().dropped, 1);
+    assert.deepEqual(w.stats().droppedBy, { overflow: 0, rejected: 1, closed: 0 });
+    assert.equal(log.withMsg('batch writer could not queue a record; dropped')[0]?.fields.error, 'bad record');
     await w.close();
     assert.deepEqual(await seqs(store), [1]);
   });
