@@ -21,6 +21,12 @@ export interface BatchWriterOptions<T> {
    */
   readonly maxBatchRecords?: number;
   /**
+   * When more than this many records wait (the store fell behind), batches take this many, so
+   * fewer transactions catch up faster; each such batch stalls the main thread longer.
+   * @default 256
+   */
+  readonly catchUpBatchRecords?: number;
+  /**
    * ...or once the oldest waiting record has waited this long.
    * @default 200
    */
@@ -148,6 +154,7 @@ export class BatchWriter<T> {
     this.#store = store;
     this.#o = {
       maxBatchRecords: 64,
+      catchUpBatchRecords: 256,
       flushIntervalMs: 200,
       maxBufferedRecords: 10_000,
       maxBufferedBytes: 64 * 1024 * 1024,
@@ -302,7 +309,9 @@ export class BatchWriter<T> {
 
   async #loop(): Promise<void> {
     while (this.#wantsWrite()) {
-      const batch = this.#queue.slice(0, this.#o.maxBatchRecords);
+      const { maxBatchRecords, catchUpBatchRecords } = this.#o;
+      const behind = this.#queue.length > catchUpBatchRecords;
+      const batch = this.#queue.slice(0, behind ? Math.max(maxBatchRecords, catchUpBatchRecords) : maxBatchRecords);
       try {
         await this.#transaction(batch);
         this.#succeeded(batch.length);

@@ -63,6 +63,28 @@ describeBackends('BatchWriter', (backend) => {
     await w.close();
   });
 
+  it('writes bigger batches (catchUpBatchRecords) while it is behind, still in push order', async () => {
+    const store = await backend().open();
+    await createItems(store);
+    const gate = deferred();
+    const sizes: number[] = [];
+    const w = writer(store, new RecordingLogger(), {
+      maxBatchRecords: 4,
+      catchUpBatchRecords: 16,
+      write: async (trx, records) => {
+        await gate.promise;
+        sizes.push(records.length);
+        await insertItems(trx, records);
+      },
+    });
+    for (const r of items(1, 41)) w.push(r);
+    gate.resolve();
+    assert.equal(await w.flush(), true);
+    assert.deepEqual(sizes, [16, 16, 4, 4, 1]);
+    assert.deepEqual(await seqs(store), items(1, 41).map((r) => r.seq));
+    await w.close();
+  });
+
   it('keeps the defaults for options given as undefined', async () => {
     const store = await backend().open();
     await createItems(store);
