@@ -100,42 +100,34 @@ export class WorkerSqliteDriver implements Driver {
 
   #spawn(): Promise<Worker> {
     const worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: this.#init });
-    const started = new Promise<Worker>((resolve, reject) => {
+    let opened = false;
+    const starting: Promise<Worker> = new Promise<Worker>((resolve, reject) => {
       worker.once('message', (msg: ReadyMessage) => {
-        if (msg.ready) resolve(worker);
-        else reject(storeError('TG_ERR_STORE_OPEN', `cannot open SQLite database ${this.#init.file}: ${msg.error.message}`));
+        if (!msg.ready) return reject(storeError('TG_ERR_STORE_OPEN', `cannot open SQLite database ${this.#init.file}: ${msg.error.message}`));
+        opened = true;
+        worker.on('message', (res: QueryResponse) => this.#onResponse(worker, res));
+        worker.unref();
+        resolve(worker);
       });
-      worker.once('exit', (code) => reject(storeError('TG_ERR_STORE_OPEN', `the SQLite worker exited (code ${code}) before opening ${this.#init.file}`)));
+      worker.on('error', (err) => this.#log.error({ error: err.message }, 'SQLite worker thread failed'));
+      worker.once('exit', (code) => {
+        if (this.#worker === starting) this.#worker = undefined;
+        if (!opened) return reject(storeError('TG_ERR_STORE_OPEN', `the SQLite worker exited (code ${code}) before opening ${this.#init.file}`));
+        if (!this.#closed) this.#log.warn({ code, pending: this.#pending.size }, 'SQLite worker thread exited; the next query starts a new one');
+        const err = storeError('TG_ERR_STORE_WORKER', `the SQLite worker exited (code ${code}) with queries in flight`);
+        for (const p of this.#pending.values()) p.reject(err);
+        this.#pending.clear();
+      });
     });
-    worker.on('error', (err) => this.#log.error({ err }, 'SQLite worker thread failed'));
-    worker.on('exit', (code) => this.#onExit(worker, code));
-    return started.then((w) => {
-      w.on('message', (msg: QueryResponse) => this.#onResponse(msg));
-      w.unref();
-      return w;
-    });
+    return starting;
   }
 
-  #onExit(worker: Worker, code: number): void {
-    void this.#worker?.then((w) => {
-      if (w === worker) this.#worker = undefined;
-    }, () => {
-      this.#worker = undefined;
-    });
-    if (this.#pending.size > 0 || !this.#closed) {
-      if (!this.#closed) this.#log.warn({ code, pending: this.#pending.size }, 'SQLite worker thread exited; the next query starts a new one');
-      const err = storeError('TG_ERR_STORE_WORKER', `the SQLite worker exited (code ${code}) with queries in flight`);
-      for (const p of this.#pending.values()) p.reject(err);
-      this.#pending.clear();
-    }
-  }
-
-  #onResponse(msg: QueryResponse): void {
-    const p = this.#pending.get(msg.id);
+  #onResponse(worker: Worker, res: QueryResponse): void {
+    const p = this.#pending.get(res.id);
     if (p === undefined) return;
-    this.#pending.delete(msg.id);
-    if (this.#pending.size === 0) void this.#worker?.then((w) => w.unref(), () => undefined);
-    p.resolve(msg);
+    this.#pending.delete(res.id);
+    if (this.#pending.size === 0) worker.unref();
+    p.resolve(res);
   }
 
   async #query(sql: string, params: readonly unknown[]): Promise<QueryResponse> {
