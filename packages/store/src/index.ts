@@ -9,5 +9,6 @@ export { BatchWriter, type BatchWriterOptions, type BatchWriterStats, type DropC
 export { columnTypes, dialectOf, autoIdColumn, parseJson, type ColumnTypes } from './column-types.js';
 export type { StoreErrorCode } from './errors.js';
 export type { Store, StoreOptions, StoreDialect, StoreLogger, Migrations } from './types.js';
-export type { Kysely, Migration, Transaction } from 'kysely';
+/** Kysely's types, so that plugins type their tables without a kysely dependency of their own. */
+export type { ColumnType, Generated, Insertable, Kysely, Migration, Selectable, Transaction, Updateable } from 'kysely';
 export { sql } from 'kysely';
