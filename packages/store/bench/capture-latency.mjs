@@ -33,7 +33,8 @@ async function drive(seconds, modes) {
   try {
     for (const mode of modes) {
       for (const connections of [1, 10]) {
-        const child = fork(self, ['--serve', mode, cluster?.url ?? ''], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+        const execArgv = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+        const child = fork(self, ['--serve', mode, cluster?.url ?? ''], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], execArgv });
         const port = await new Promise((resolve) => child.once('message', resolve));
         const url = `http://127.0.0.1:${port}/v1/chat/completions`;
         const target = { url, headers: { 'content-type': 'application/json' }, body };
