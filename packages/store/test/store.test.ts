@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TollgateError } from '@tollgate/core';
 import { type Migrations, autoIdColumn, columnTypes, dialectOf, openStore, parseJson, sql } from '@tollgate/store';
+import { ProcessHandle } from '@tollgate/testing';
 import { RecordingLogger, describeBackends } from './helpers.js';
 
 const notesMigrations = (ran: string[]): Migrations => ({
@@ -133,6 +135,19 @@ describeBackends('openStore', (backend) => {
     await store.db.transaction().execute((trx) => trx.insertInto('notes_items').values({ at_ms: 2 }).execute());
     const rows = await store.db.selectFrom('notes_items').select('at_ms').execute();
     assert.deepEqual(rows, [{ at_ms: 2 }]);
+  });
+
+  it('does not keep the process alive when idle, even unclosed', async function () {
+    this.timeout(30_000);
+    const where = await backend().fresh();
+    const child = new ProcessHandle(process.execPath, [fileURLToPath(new URL('./fixtures/open-and-exit.mjs', import.meta.url)), where.url ?? '', where.dataDir]);
+    const exit = await Promise.race([child.exited, new Promise<undefined>((r) => setTimeout(r, 20_000))]);
+    if (exit === undefined) {
+      await child.stop('SIGKILL');
+      assert.fail(`the process did not exit by itself: ${child.describe()}`);
+    }
+    assert.equal(exit.code, 0, exit.stderr);
+    assert.deepEqual(JSON.parse(exit.stdout), { n: 1 });
   });
 
   it('closes idempotently; afterwards ping is false and queries fail', async () => {
