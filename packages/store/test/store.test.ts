@@ -141,7 +141,9 @@ describeBackends('openStore', (backend) => {
     this.timeout(30_000);
     const where = await backend().fresh();
     const child = new ProcessHandle(process.execPath, [fileURLToPath(new URL('./fixtures/open-and-exit.mjs', import.meta.url)), where.url ?? '', where.dataDir]);
-    const exit = await Promise.race([child.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 20_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const exit = await Promise.race([child.exited, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 20_000)))]);
+    clearTimeout(timer);
     if (exit === undefined) {
       await child.stop('SIGKILL');
       assert.fail(`the process did not exit by itself: ${child.describe()}`);
