@@ -5,6 +5,7 @@
  * writes off the request path.
  */
 export { openStore, DEFAULT_STORE_FILE } from './open-store.js';
+export { acquireStore, databaseUrlOf, type StoreLease } from './shared-store.js';
 export { BatchWriter, type BatchWriterOptions, type BatchWriterStats, type DropCounts } from './batch-writer.js';
 export { columnTypes, dialectOf, autoIdColumn, parseJson, type ColumnTypes } from './column-types.js';
 export type { StoreErrorCode } from './errors.js';
