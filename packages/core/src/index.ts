@@ -25,7 +25,7 @@ export { type Exchange, type ExchangeTimings, type ResponseParts } from './types
 export { type Identity, type IdentifyInput, createIdentity } from './types/identity.js';
 export { type RequestContext, type ToolCallContext } from './types/request-context.js';
 export type { JsonObject } from './types/json.js';
-export type { ModelEntry, ModelsContext } from './types/model-entry.js';
+export type { ModelDescription, ModelEntry, ModelPricing, ModelsContext } from './types/model-entry.js';
 export type { ProviderInfo, ProviderRef } from './types/provider-info.js';
 export type { ProviderCatalog, ProviderSummary } from './providers/provider-registry.js';
 export { type StateKey, type StateBag, createStateKey } from './types/state-key.js';

@@ -12,6 +12,7 @@ import { FormatRegistry } from '../formats/format-registry.js';
 import { openAiChatFormat } from '../formats/openai-chat/openai-chat-adapter.js';
 import { type TollgateHooks, createHooks } from '../hooks/create-hooks.js';
 import { type TapStatsTable, interceptTaps } from '../hooks/tap-interceptor.js';
+import { PROBLEM_ENVELOPE } from '../http/problem-envelope.js';
 import { PluginRoutes, RouteTable } from '../http/route-table.js';
 import { writeApiError } from '../http/write-response.js';
 import { tapBuiltinResolvers } from '../identity/builtin-resolvers.js';
@@ -20,6 +21,7 @@ import type { PluginHost, TollgatePlugin } from '../plugins/plugin.js';
 import { HttpUpstream } from '../providers/http-upstream.js';
 import { MockUpstream } from '../providers/mock/mock-upstream.js';
 import { ProviderRegistry, type UpstreamFactory } from '../providers/provider-registry.js';
+import { controlPlaneRoutes } from '../routes/control-plane-routes.js';
 import { healthRoutes } from '../routes/health-routes.js';
 import { modelsRoutes } from '../routes/models-route.js';
 import { apiError } from '../types/api-error.js';
@@ -97,9 +99,10 @@ export class Runtime implements PipelineRuntime {
       maxJsonDepth: config.limits.max_json_depth,
     };
     const coreRoutes = [...modelsRoutes(hooks, providers), ...healthRoutes(hooks, () => this.#ready)];
+    const controlPlane = controlPlaneRoutes(hooks, providers);
     this.routes = new RouteTable(
       formats.all(),
-      [...coreRoutes.map((route) => ({ owner: 'core', route, envelope: openAiChatFormat })), ...pluginRoutes.freeze()],
+      [...coreRoutes.map((route) => ({ owner: 'core', route, envelope: openAiChatFormat })), ...controlPlane.map((route) => ({ owner: 'core', route, envelope: PROBLEM_ENVELOPE })), ...pluginRoutes.freeze()],
       (req, res, target, adapter) => serveLlmRequest(req, res, target, adapter, this),
       this,
     );

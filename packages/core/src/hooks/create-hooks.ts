@@ -3,7 +3,7 @@ import type { AccessContext, CallerAccess } from '../types/capabilities.js';
 import type { Denial } from '../types/denial.js';
 import type { Exchange } from '../types/exchange.js';
 import type { IdentifyInput, Identity } from '../types/identity.js';
-import type { ModelEntry, ModelsContext } from '../types/model-entry.js';
+import type { ModelDescription, ModelEntry, ModelsContext } from '../types/model-entry.js';
 import type { RequestContext, ToolCallContext } from '../types/request-context.js';
 
 /** What `ready` taps receive (nothing yet: a runtime becomes ready before the gateway listens). */
@@ -43,6 +43,12 @@ export interface TollgateHooks {
   /** Awaited for `GET /v1/models`: each tap returns the list it lets the caller see. */
   readonly listModels: AsyncSeriesWaterfallHook<[ModelEntry[], ModelsContext]>;
   /**
+   * Awaited for `GET /api/models` (the control plane's model list: every served model, whether the
+   * caller may use it): each tap returns the descriptions with what it knows added (the quotas
+   * plugin adds `pricing`).
+   */
+  readonly describeModels: AsyncSeriesWaterfallHook<[ModelDescription[], ModelsContext]>;
+  /**
    * Awaited on control-plane routes (admin API, dashboard, read API, metrics) once the caller is
    * identified: each tap returns the caller's {@link CallerAccess} with what it grants added (the
    * grants plugin adds the role and capabilities such as `read_metrics`). Starts with no role.
@@ -60,7 +66,7 @@ export interface TollgateHooks {
 }
 
 /** Names of the hooks, in lifecycle order. */
-export const HOOK_NAMES = ['identify', 'onRequest', 'onToolCall', 'settle', 'onResponse', 'listModels', 'access', 'checkReady', 'ready', 'close'] as const;
+export const HOOK_NAMES = ['identify', 'onRequest', 'onToolCall', 'settle', 'onResponse', 'listModels', 'describeModels', 'access', 'checkReady', 'ready', 'close'] as const;
 
 /** Builds a fresh hook set; core freezes its own, tests make one each. */
 export function createHooks(): TollgateHooks {
@@ -71,6 +77,7 @@ export function createHooks(): TollgateHooks {
     settle: new AsyncSeriesHook(['exchange'], 'settle'),
     onResponse: new AsyncParallelHook<[Exchange], ObserverTapOptions>(['exchange'], 'onResponse'),
     listModels: new AsyncSeriesWaterfallHook(['models', 'context'], 'listModels'),
+    describeModels: new AsyncSeriesWaterfallHook(['models', 'context'], 'describeModels'),
     access: new AsyncSeriesWaterfallHook(['access', 'context'], 'access'),
     checkReady: new AsyncSeriesBailHook([], 'checkReady'),
     ready: new AsyncSeriesHook(['context'], 'ready'),
