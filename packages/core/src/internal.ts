@@ -31,3 +31,4 @@ export { denialError } from './pipeline/denial-error.js';
 export { MapStateBag } from './types/state-key.js';
 export { RouteTable, PluginRoutes, type HttpRoute, type RouteSummary, type LlmServer, type LlmTarget } from './http/route-table.js';
 export { PROBLEM_ENVELOPE } from './http/problem-envelope.js';
+export { ConfigSecrets, REDACTED_PREFIX } from './admin/config-secrets.js';

@@ -5,10 +5,10 @@ import type { SecretRegistry } from './secret-registry.js';
 export const ENV_PREFIX = 'env:';
 
 /** Property names whose string values are secrets even when written literally. */
-const SECRET_FIELDS = new Set(['apikey', 'api_key', 'apiKey', 'signing_secret', 'signingSecret', 'secret', 'token', 'password']);
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['apikey', 'api_key', 'apiKey', 'signing_secret', 'signingSecret', 'secret', 'token', 'password']);
 
 /** Object paths (as `/a/b`) whose keys are secrets (client API keys mapped to identities). */
-const SECRET_KEY_MAPS = new Set(['/identity/api_keys']);
+export const SECRET_KEY_MAPS: ReadonlySet<string> = new Set(['/identity/api_keys']);
 
 /**
  * Replaces every string `"env:NAME"` (values, and keys of secret maps such as
