@@ -36,6 +36,13 @@ export interface CreateGatewayOptions {
   readonly resolvePaths?: readonly string[];
   /** Makes provider upstreams (tests inject dispatchers). */
   readonly upstreamFactory?: UpstreamFactory;
+  /**
+   * Leave the plugins' `ready` work for {@link Gateway.ready}, so that the gateway can listen first:
+   * until it is ready, `/healthz` answers 200, `/readyz` 503 (`starting`) and every other request
+   * 503 with `Retry-After` (orchestrators see a live process during a long start). Default: `create`
+   * runs it, and the gateway is ready once created.
+   */
+  readonly deferReady?: boolean;
 }
 
 /** Where to listen (defaults from the config's `listen` section). */
@@ -105,7 +112,7 @@ export class Gateway {
     const dataDir = resolveDataDir(options.dataDir, prepared.config.data_dir, env);
     mkdirSync(dataDir, { recursive: true });
     const tapStats: TapStatsTable = new Map();
-    const runtime = await Runtime.create(prepared.config, prepared.plugins, { logger, secrets, dataDir, upstreamFactory: options.upstreamFactory, tapStats });
+    const runtime = await Runtime.create(prepared.config, prepared.plugins, { logger, secrets, dataDir, upstreamFactory: options.upstreamFactory, tapStats }, { start: options.deferReady !== true });
     const gateway = new Gateway(options, logger, secrets, dataDir, runtime);
     for (const [k, v] of tapStats) gateway.tapStats.set(k, v);
     return gateway;
@@ -140,6 +147,16 @@ export class Gateway {
     return (req, res) => {
       if (!this.#runtime.serveDirect(req, res)) void koa(req, res);
     };
+  }
+
+  /**
+   * Runs the plugins' `ready` work when the gateway was created with `deferReady` (else it already
+   * ran; this resolves at once). Throws `TG_ERR_PLUGIN` when a plugin fails; close the gateway then.
+   */
+  async ready(): Promise<void> {
+    if (this.#runtime.ready) return;
+    await this.#runtime.start();
+    this.logger.info('tollgate ready');
   }
 
   /** Starts listening; resolves with the bound address. */

@@ -180,6 +180,11 @@ export class RouteTable {
     return this.#middleware;
   }
 
+  /** The error envelope of a path: its LLM format, else that of the routes sharing its first segment. */
+  envelopeFor(path: string): ErrorEnvelope {
+    return this.#literal.get(path) ?? this.#envelopeByPrefix(path);
+  }
+
   /** Every route: methods, path pattern and who serves it (for the start-up log). */
   list(): RouteSummary[] {
     return this.#rows.map(({ methods, path, owner }) => ({ methods, path, owner }));
