@@ -143,8 +143,9 @@ describe('config: validation', () => {
       'config/providers/nomodels/models',
     ]);
     assert.ok(err.issues.every((i) => i.message.length > 0));
-    // The error's message lists them all too.
-    for (const i of errorsOf(err.issues)) assert.ok(err.message.includes(i.path), i.path);
+    // The error's message lists them all too, at their dotted locations.
+    for (const i of errorsOf(err.issues)) assert.ok(err.message.includes(`${i.location}: `), i.path);
+    assert.match(err.message, /providers\.bad\.baseurl: /);
   });
 
   it('requires providers and an object', async () => {
