@@ -1,6 +1,6 @@
 import { type HookWiring, type PluginHost, TollgateError } from '@tollgate/core';
 import { AsyncSeriesWaterfallHook, SyncBailHook, SyncHook, SyncWaterfallHook } from 'tapable';
-import type { EndpointRegistry, HookStats, ShapeContext, TransportTarget, WebhookHooks, WebhookTransport, WiringSubject } from './types.js';
+import type { EndpointRegistry, HeadersContext, HookStats, ShapeContext, TransportTarget, WebhookHooks, WebhookTransport, WiringSubject } from './types.js';
 
 interface RuntimeHooks {
   readonly hooks: WebhookHooks;
@@ -18,6 +18,7 @@ export function createWebhookHooks(): WebhookHooks {
     transport: new SyncBailHook<[TransportTarget], WebhookTransport | undefined>(['target'], 'webhook.transport'),
     endpoints: new SyncHook<[EndpointRegistry]>(['registry'], 'webhook.endpoints'),
     wire: new SyncWaterfallHook<[readonly HookWiring[], WiringSubject]>(['wirings', 'subject'], 'webhook.wire'),
+    headers: new SyncWaterfallHook<[Readonly<Record<string, string>>, HeadersContext]>(['headers', 'context'], 'webhook.headers'),
   });
 }
 
