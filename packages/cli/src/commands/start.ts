@@ -145,10 +145,12 @@ async function supervise(options: StartOptions): Promise<number> {
   };
   for (let i = 0; i < options.workers; i++) fork();
   let online = 0;
-  const dataDir = await dataDirOf(options.dataDir, options.config);
+  // An unreadable config is the workers' to report (exit 1); then there is no pid file to write.
+  const dataDir = await dataDirOf(options.dataDir, options.config).catch(() => undefined);
   cluster.on('message', (_w, message: unknown) => {
     if (!isWorkerReady(message) || ++online !== options.workers) return;
-    void claimPidFile(dataDir).then(() => process.stderr.write(`tollgate listening on http://${message.address}:${message.port} with ${options.workers} workers (pid ${process.pid})\n`));
+    const claimed = dataDir === undefined ? Promise.resolve() : claimPidFile(dataDir);
+    void claimed.then(() => process.stderr.write(`tollgate listening on http://${message.address}:${message.port} with ${options.workers} workers (pid ${process.pid})\n`));
   });
   cluster.on('exit', (worker, code) => {
     if (stopping) return;
@@ -170,7 +172,7 @@ async function supervise(options: StartOptions): Promise<number> {
       stopping = true;
       const workers = Object.values(cluster.workers ?? {});
       const done = (code: number): void => {
-        removePidFile(dataDir).then(
+        (dataDir === undefined ? Promise.resolve() : removePidFile(dataDir)).then(
           () => resolve(code),
           () => resolve(code),
         );
