@@ -71,7 +71,7 @@ describe('release: npm pack of every public package', function () {
   it('packs the tollgate packages, the first-party plugins and the publishable example', () => {
     assert.deepEqual(
       [...packed.keys()].sort(),
-      ['@tollgate/cli', '@tollgate/core', '@tollgate/plugin-grants', '@tollgate/plugin-metrics', '@tollgate/plugin-oso', '@tollgate/plugin-otel', '@tollgate/plugin-tailscale', '@tollgate/plugin-webhook', '@tollgate/testing', 'tollgate-plugin-tool-allowlist'],
+      ['@tollgate/cli', '@tollgate/core', '@tollgate/plugin-dashboard', '@tollgate/plugin-grants', '@tollgate/plugin-metrics', '@tollgate/plugin-oso', '@tollgate/plugin-otel', '@tollgate/plugin-tailscale', '@tollgate/plugin-webhook', '@tollgate/testing', 'tollgate-plugin-tool-allowlist'],
     );
   });
 
@@ -84,7 +84,7 @@ describe('release: npm pack of every public package', function () {
       const own = files.filter((f) => !f.startsWith('templates/'));
       const unwanted = own.filter((f) => /\.tsbuildinfo$|\.map$|(^|\/)test\/|\.test\.[cm]?[jt]s$|^src\/|^tsconfig.*\.json$|\.tgz$/.test(f));
       assert.deepEqual(unwanted, [], `${manifest.name} ships files it does not need`);
-      assert.ok(own.every((f) => f === 'package.json' || /^(README|CHANGELOG|LICENSE)/.test(f) || /^(dist|bin|fixtures)\//.test(f)), `${manifest.name}: ${own.join(', ')}`);
+      assert.ok(own.every((f) => f === 'package.json' || /^(README|CHANGELOG|LICENSE)/.test(f) || /^(dist|bin|fixtures|docs)\//.test(f)), `${manifest.name}: ${own.join(', ')}`);
     });
 
     it(`${manifest.name}: manifest fields a registry install needs`, () => {

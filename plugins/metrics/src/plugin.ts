@@ -1,16 +1,11 @@
-import { type PluginHost, STAGE_OBSERVE, type TollgatePlugin, collectHealth } from '@tollgate/core';
+import { type PluginDefinition, type PluginHost, STAGE_OBSERVE, type TollgatePlugin, collectHealth, definePlugin } from '@tollgate/core';
 import { readWebhookStats } from '@tollgate/plugin-webhook';
 import { Registry } from 'prom-client';
 import { ExchangeMetrics } from './exchange-metrics.js';
 import { processMetricsRegistry } from './process-registry.js';
-import type { MetricsOptions } from './schema.js';
+import { type MetricsOptions, MetricsOptionsSchema } from './schema.js';
 import { ScrapeMetrics } from './scrape-metrics.js';
-
-/** Tap name, log binding and config key of the metrics plugin. */
-export const PLUGIN_NAME = 'metrics';
-
-/** The grant capability that lets a caller without role `admin` read `/metrics` (Aperture's name). */
-export const READ_METRICS = 'read_metrics';
+import { PLUGIN_NAME, READ_METRICS } from './types.js';
 
 /**
  * Prometheus metrics: counts every exchange in an `onResponse` observer (which reads no response
@@ -48,3 +43,11 @@ export class MetricsPlugin implements TollgatePlugin {
     });
   }
 }
+
+/** The plugin definition core loads (`"plugins": ["metrics"]`, or by default). */
+export const metricsPlugin: PluginDefinition<MetricsOptions> = definePlugin<MetricsOptions>({
+  name: PLUGIN_NAME,
+  options: MetricsOptionsSchema,
+  core: '^0.1.0',
+  create: (options) => new MetricsPlugin(options),
+});

@@ -1,21 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type TextMapPropagator, type Tracer, type TracerProvider, defaultTextMapGetter, defaultTextMapSetter, trace } from '@opentelemetry/api';
+import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type TextMapPropagator, type Tracer, defaultTextMapGetter, defaultTextMapSetter, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { type Exchange, type PluginHost, type RequestContext, STAGE_AUTHENTICATE, STAGE_OBSERVE, type TollgatePlugin, createStateKey } from '@tollgate/core';
+import { type Exchange, type PluginDefinition, type PluginHost, type RequestContext, STAGE_AUTHENTICATE, STAGE_OBSERVE, type TollgatePlugin, createStateKey, definePlugin } from '@tollgate/core';
 import { getWebhookHooks } from '@tollgate/plugin-webhook';
 import { ATTR, inputMessages, operationName, outputMessages, providerName, responseModel } from './gen-ai.js';
-import type { OtelOptions } from './schema.js';
-
-/** Tap name, log binding and config key of the otel plugin. */
-export const PLUGIN_NAME = 'otel';
-
-/** Injectable dependencies (tests pass an SDK provider with an in-memory exporter). */
-export interface OtelPluginDeps {
-  /** Where spans go (default: the global provider an OpenTelemetry SDK registered; none: no-op). */
-  readonly tracerProvider?: TracerProvider;
-  /** How trace context is read from clients and written upstream and to hooks (default: W3C Trace Context). */
-  readonly propagator?: TextMapPropagator;
-}
+import { type OtelOptions, OtelOptionsSchema } from './schema.js';
+import { type OtelPluginDeps, PLUGIN_NAME } from './types.js';
 
 /** The exchange span of a request, with its context and the start times of its tool-call decisions. */
 interface RequestTrace {
@@ -149,3 +139,16 @@ export class OtelPlugin implements TollgatePlugin {
     span.end(end);
   }
 }
+
+/** The otel plugin with injected dependencies (a tracer provider, a propagator), for programmatic use and tests. */
+export function defineOtelPlugin(deps: OtelPluginDeps = {}): PluginDefinition<OtelOptions> {
+  return definePlugin<OtelOptions>({
+    name: PLUGIN_NAME,
+    options: OtelOptionsSchema,
+    core: '^0.1.0',
+    create: (options) => new OtelPlugin(options, deps),
+  });
+}
+
+/** The plugin definition core loads (`"plugins": [..., "otel"]`): spans go to the global tracer provider. */
+export const otelPlugin: PluginDefinition<OtelOptions> = defineOtelPlugin();

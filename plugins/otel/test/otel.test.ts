@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { type PluginHost, STAGE_GUARDRAIL, type TollgatePlugin } from '@tollgate/core';
 import { type FakeHookReceiver, type FakeUpstream, type TestGateway, jsonResponder, readFixture, startFakeHookReceiver, startFakeUpstream, startTestGateway } from '@tollgate/testing';
-import { defineOtelPlugin } from '../src/index.js';
+import { defineOtelPlugin } from '@tollgate/plugin-otel';
 
 /** Strips `weather` calls when the user message says "strip". */
 const policy: TollgatePlugin = {
