@@ -147,7 +147,7 @@ describe('tollgate CLI', () => {
     mark = cli.stderr.length;
     const stdoutMark = cli.stdout.length;
     cli.kill('SIGHUP');
-    await cli.waitFor(/error\s+config\/providers\/mock\/baseurl/, 'stderr', mark);
+    await cli.waitFor(/error\s+providers\.mock\.baseurl/, 'stderr', mark);
     // The log line goes through pino's asynchronous stdout stream: wait for it rather than read it at once.
     await cli.waitFor(/"msg":"reload rejected; the previous configuration keeps serving"/, 'stdout', stdoutMark);
     assert.equal((await ask(url, 'm2')).status, 200);
@@ -173,7 +173,7 @@ describe('tollgate CLI', () => {
     const bad = file('bad.jsonc', '{ "providers": { "p": { "baseurl": "nope", "models": 3 } }, "plugins": ["no-such-plugin-xyz"], "listen": { "port": -1 } }');
     const exit = await start(['--config', bad]).exited;
     assert.equal(exit.code, 1);
-    for (const path of ['config/providers/p/baseurl', 'config/providers/p/models', 'config/listen/port', 'plugins.no-such-plugin-xyz']) assert.match(exit.stderr, new RegExp(`error\\s+${path.replace(/[.]/g, '\\.')}`), path);
+    for (const path of ['providers.p.baseurl', 'providers.p.models', 'listen.port', 'plugins.no-such-plugin-xyz']) assert.match(exit.stderr, new RegExp(`error\\s+${path.replace(/[.]/g, '\\.')}`), path);
   });
 
   it('start on a port in use exits 1 with the reason', async () => {
@@ -197,8 +197,8 @@ describe('tollgate CLI', () => {
     assert.equal(good.code, 0, good.stderr);
     assert.match(good.stdout, /ok \(0 plugins: none; 0 warnings\)/);
     assert.equal(warned.code, 0, warned.stderr);
-    assert.match(warned.stderr, /warning\s+config\/providers\/p\/basurl: unknown config key "basurl"/);
-    assert.match(warned.stderr, /warning\s+config\/quotas/);
+    assert.match(warned.stderr, /warning\s+providers\.p\.basurl: unknown config key "basurl"; did you mean "baseurl"\?/);
+    assert.match(warned.stderr, /warning\s+quotas: /);
     assert.match(warned.stdout, /2 warnings/);
   });
 
@@ -206,8 +206,8 @@ describe('tollgate CLI', () => {
     const exit = await run(['check-config', file('bad.jsonc', '{ "providers": { "a": { "baseurl": "ftp://x", "models": ["m"] }, "b": { "models": [] } }, "logging": { "level": "loud" }, "plugins": [], "extra": 1 }')]);
     assert.equal(exit.code, 1);
     const errors = exit.stderr.split('\n').filter((l) => l.startsWith('error'));
-    assert.deepEqual(errors.map((l) => l.split(/\s+/)[1]?.replace(/:$/, '')).sort(), ['config/logging/level', 'config/providers/a/baseurl', 'config/providers/b/baseurl']);
-    assert.match(exit.stderr, /warning\s+config\/extra/);
+    assert.deepEqual(errors.map((l) => l.split(/\s+/)[1]?.replace(/:$/, '')).sort(), ['logging.level', 'providers.a.baseurl', 'providers.b.baseurl']);
+    assert.match(exit.stderr, /warning\s+extra: /);
     assert.match(exit.stdout, /3 errors/);
   });
 

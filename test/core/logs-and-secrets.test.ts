@@ -45,6 +45,18 @@ describe('access log', () => {
     assert.match(String(second?.error), /unknown-model/);
   });
 
+  it('logs an upstream 4xx/5xx at warn, the rest at info; lines leave out what the path already says', async () => {
+    const upstream = await r.upstream(jsonResponder({ error: { message: 'slow down', type: 'rate_limit_error' } }, 429));
+    const gw = await r.gatewayFor(upstream);
+    assert.equal((await postChat(gw.url, chat('gpt-4o'))).status, 429);
+    assert.equal((await postChat(gw.url, chat('unknown-model'))).status, 404);
+    await gw.exchange(2);
+    const [limited, unknown] = gw.logs.access;
+    assert.deepEqual([limited?.level, limited?.status, limited?.provider, limited?.error], [40, 429, 'openai', 'slow down']);
+    assert.deepEqual([unknown?.level, unknown?.status], [30, 404], 'a refusal by the gateway itself is not a warning');
+    for (const field of ['method', 'format', 'hostname', 'name']) assert.equal(limited?.[field], undefined, field);
+  });
+
   it('is off with logging.access_log false', async () => {
     const upstream = await r.upstream(jsonResponder({ id: 'x', object: 'chat.completion', choices: [] }));
     const gw = await r.gatewayFor(upstream, { config: { logging: { access_log: false } } });

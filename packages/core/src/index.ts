@@ -30,6 +30,7 @@ export type { ProviderInfo, ProviderRef } from './types/provider-info.js';
 export type { ProviderCatalog, ProviderSummary } from './providers/provider-registry.js';
 export { type StateKey, type StateBag, createStateKey } from './types/state-key.js';
 export { type ToolCall, type DeclaredTool, type Usage, type ToolCallDecision, emptyUsage } from './types/tool-call.js';
+export { type ComponentHealth, type HealthReport, collectHealth } from './types/health.js';
 export { ESTIMATED_COST, QUOTA_BALANCES, type EstimatedCost, type QuotaBalance } from './types/cost.js';
 export {
   CAPABILITIES,
@@ -42,8 +43,9 @@ export {
   type Role,
 } from './types/capabilities.js';
 
-export { type ConfigIssue, ConfigError, formatIssue, hasErrors, issuePath, pointerSegment } from './config/config-issue.js';
+export { type ConfigIssue, ConfigError, dottedPath, formatIssue, hasErrors, issueLocation, issuePath, pointerSegment } from './config/config-issue.js';
 export { prepareConfig, DEFAULT_PLUGINS, type PrepareConfigOptions, type PreparedConfig, type PreparedPlugin, type PluginInput } from './config/prepare-config.js';
+export { configChanges, summarizeChanges, type ConfigChanges, type NameChanges } from './config/config-changes.js';
 export { loadConfigFile, type LoadedConfigFile } from './config/load-config-file.js';
 export { parseDuration, durationMs } from './config/duration.js';
 export { validateSection, WARN_UNKNOWN, type SectionResult } from './config/validate-section.js';
@@ -52,5 +54,6 @@ export { resolveDataDir, DATA_DIR_ENV } from './config/data-dir.js';
 export { defaultConfig, DEFAULT_MOCK_MODELS } from './config/default-config.js';
 export { type GatewayConfig } from './config/gateway-config.js';
 export { duration, byteSize, byteSizeValue, type ProviderConfig, type ListenConfig, type LimitsConfig, type IdentityConfig, type LoggingConfig, type PluginEntry } from './config/core-schema.js';
+export { closestMatch, didYouMean } from './text/did-you-mean.js';
 export { parseHeaderLines } from './providers/header-lines.js';
-export { createLogger, REDACT_PATHS, type CreateLoggerOptions } from './logging/create-logger.js';
+export { createLogger, defaultLogFormat, REDACT_PATHS, type CreateLoggerOptions, type LogFormat } from './logging/create-logger.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, type ConfigIssue, TollgateError, durationMs, loadConfigFile, parseDuration, prepareConfig } from '@tollgate/core';
+import { ConfigError, type ConfigIssue, TollgateError, closestMatch, configChanges, didYouMean, dottedPath, durationMs, formatIssue, issueLocation, loadConfigFile, parseDuration, prepareConfig, summarizeChanges } from '@tollgate/core';
 import { MockUpstream, ProviderRegistry, parseHujson } from '@tollgate/core/internal';
 import { anthropicMessagesFormat, openAiChatFormat } from '@tollgate/core/formats';
 
@@ -143,8 +143,9 @@ describe('config: validation', () => {
       'config/providers/nomodels/models',
     ]);
     assert.ok(err.issues.every((i) => i.message.length > 0));
-    // The error's message lists them all too.
-    for (const i of errorsOf(err.issues)) assert.ok(err.message.includes(i.path), i.path);
+    // The error's message lists them all too, at their dotted locations.
+    for (const i of errorsOf(err.issues)) assert.ok(err.message.includes(`${i.location}: `), i.path);
+    assert.match(err.message, /providers\.bad\.baseurl: /);
   });
 
   it('requires providers and an object', async () => {
@@ -255,5 +256,35 @@ describe('provider checks', () => {
     );
     const registry = new ProviderRegistry(prepared.config.providers, () => new MockUpstream(), [openAiChatFormat, anthropicMessagesFormat]);
     assert.deepEqual(registry.models()[0]?.supportedEndpoints, ['/v1/chat/completions']);
+  });
+});
+
+describe('config: dotted locations, did-you-mean, changes', () => {
+  it('prints JSON pointers as dotted paths, plugin sections as places in the file and plugin options under plugins.<name>', () => {
+    assert.equal(dottedPath('/grants/0/app/tailscale.com~1cap~1aperture/1'), 'grants[0].app["tailscale.com/cap/aperture"][1]');
+    assert.equal(issueLocation('config/providers/openai/baseurl'), 'providers.openai.baseurl');
+    assert.equal(issueLocation('config/providers/a~1b c'), 'providers["a/b c"]');
+    assert.equal(issueLocation('plugins.webhook/hooks/oso/url', new Set(['hooks'])), 'hooks.oso.url');
+    assert.equal(issueLocation('plugins.webhook/delivery/concurrency', new Set(['hooks'])), 'plugins.webhook.delivery.concurrency');
+    assert.equal(issueLocation('plugins.webhook'), 'plugins.webhook');
+    assert.equal(formatIssue({ severity: 'error', path: 'config/listen/port', message: 'x' }), 'listen.port: x');
+  });
+
+  it('suggests the closest name only when it is close', () => {
+    assert.equal(closestMatch('listn', ['listen', 'limits', 'logging']), 'listen');
+    assert.equal(closestMatch('webhok', ['grants', 'webhook']), 'webhook');
+    assert.equal(closestMatch('zzz', ['listen', 'limits']), undefined);
+    assert.equal(didYouMean('gpt-4.l', ['gpt-4.1', 'claude-sonnet-4-5']), '; did you mean "gpt-4.1"?');
+  });
+
+  it('names what a reload changed, never values', async () => {
+    const before = await prepareConfig({ raw: { providers: { a: { baseurl: 'mock://', models: ['m'], apikey: 'k1-secret-value' } }, plugins: [] }, env: {} });
+    const after = await prepareConfig({ raw: { providers: { a: { baseurl: 'mock://', models: ['m'], apikey: 'k2-secret-value' }, b: { baseurl: 'mock://', models: ['n'] } }, logging: { level: 'debug' }, plugins: [] }, env: {} });
+    const changes = configChanges(before, after);
+    assert.deepEqual(changes.providers, { added: ['b'], removed: [], changed: ['a'] });
+    assert.deepEqual(changes.sections, ['logging', 'providers']);
+    assert.equal(summarizeChanges(changes), 'providers +b ~a; sections logging, providers');
+    assert.doesNotMatch(JSON.stringify(changes), /secret-value/);
+    assert.equal(summarizeChanges(configChanges(before, before)), 'no changes');
   });
 });

@@ -53,6 +53,7 @@ describe('logging', () => {
   it('binds child loggers per request and per plugin', () => {
     const { log, logs } = logger();
     log.child({ reqId: 'req-1' }).child({ plugin: 'grants' }).info('hello');
-    assert.deepEqual([logs.lines[0]?.reqId, logs.lines[0]?.plugin, logs.lines[0]?.name], ['req-1', 'grants', 'tollgate']);
+    assert.deepEqual([logs.lines[0]?.reqId, logs.lines[0]?.plugin, logs.lines[0]?.pid], ['req-1', 'grants', process.pid]);
+    assert.equal(logs.lines[0]?.hostname, undefined, 'lines stay short: no hostname');
   });
 });

@@ -9,6 +9,7 @@ import {
   STAGE_AUTHORIZE,
   type TollgatePlugin,
   definePlugin,
+  didYouMean,
   refuse,
 } from '@tollgate/core';
 import { GrantPolicy } from './grant-policy.js';
@@ -21,6 +22,9 @@ export const NO_ROLE_MESSAGE = 'access denied: no role granted';
 
 /** Machine code of the no-role refusal. */
 export const NO_ROLE_CODE = 'access_denied';
+
+/** Machine code of the refusal of a model the caller is not granted (404, like an unknown model). */
+export const MODEL_NOT_GRANTED_CODE = 'model_not_granted';
 
 /** The sections the grants plugin is built from (validated by core). */
 export interface GrantsPluginConfig {
@@ -36,7 +40,8 @@ const REASON_OF_ROLE = { admin: 'role admin', user: 'role user' } as const;
 
 /**
  * Aperture grants: refuses callers without a role (403 `access denied: no role granted`) and
- * models they are not granted (404, indistinguishable from an unknown model), applies granted
+ * models they are not granted (404 `model_not_granted`: the model may exist but is not granted to
+ * the caller, with a "did you mean" among the models the caller may use), applies granted
  * `add_headers` upstream, filters `GET /v1/models`, and publishes the request's
  * {@link EffectiveCapabilities} under {@link EFFECTIVE_CAPABILITIES} for other plugins (the
  * webhook plugin fires the hooks wired there).
@@ -95,12 +100,21 @@ export class GrantsPlugin implements TollgatePlugin {
     }
     if (!caps.modelAllowed) {
       ctx.recordDecision({ plugin: PLUGIN_NAME, subject: 'model', allowed: false, reason: `model not granted (${REASON_OF_ROLE[caps.role]})`, durationMs: performance.now() - start, data: { model: caps.model } });
-      // Same answer as for a model the gateway does not serve: a refusal must not reveal more.
-      return { status: 404, kind: 'not_found', message: `model "${ctx.requestedModel}" does not exist or is not served by this gateway`, code: 'model_not_found', by: PLUGIN_NAME };
+      // 404 like an unknown model: the caller learns that the model may exist and is not theirs,
+      // with a hint among the models they may use, never which others may use it.
+      const hint = didYouMean(ctx.requestedModel, this.#grantedModels(ctx.identity));
+      return { status: 404, kind: 'not_found', message: `model "${ctx.requestedModel}" may exist but is not granted to ${ctx.identity.login}${hint}`, code: MODEL_NOT_GRANTED_CODE, by: PLUGIN_NAME };
     }
     for (const [name, value] of caps.addHeaders) ctx.addUpstreamHeader(name, value);
     ctx.recordDecision({ plugin: PLUGIN_NAME, subject: 'model', allowed: true, reason: REASON_OF_ROLE[caps.role], durationMs: performance.now() - start, data: { model: caps.model } });
     return undefined;
+  }
+
+  /** Ids of the models the caller may use (for the "did you mean" of a refusal; empty before `apply`). */
+  #grantedModels(identity: Identity): string[] {
+    const providers = this.#host?.providers;
+    if (providers === undefined) return [];
+    return providers.models().filter((m) => this.#policy.allows(identity, m.provider, m.id)).map((m) => m.id);
   }
 
   /**

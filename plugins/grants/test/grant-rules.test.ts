@@ -295,8 +295,8 @@ describe('grant rules (compat spec section 3), through onRequest', () => {
           assert.equal(caps.role, undefined);
           assert.deepEqual([decision.allowed, decision.reason], [false, 'no role granted']);
         } else {
-          assert.deepEqual([denial?.status, denial?.kind, denial?.code], [404, 'not_found', 'model_not_found']);
-          assert.equal(denial?.message, `model "${row.model}" does not exist or is not served by this gateway`);
+          assert.deepEqual([denial?.status, denial?.kind, denial?.code], [404, 'not_found', 'model_not_granted']);
+          assert.equal(denial?.message, `model "${row.model}" may exist but is not granted to ${ctx.identity.login}`);
           assert.equal(caps.modelAllowed, false);
           assert.equal(decision.allowed, false);
         }

@@ -48,7 +48,7 @@ describe('grants load-time warnings (Aperture texts)', () => {
 
   it('warns about unknown capability fields and unknown grant fields, and still loads', async () => {
     const issues = await grantIssues({ grants: [{ src: ['*'], dst: ['tag:aperture'], app: { [AP]: [{ role: 'admin', modles: '**' }, { models: '**', read_metrics: true, enable_chat_ui: true, mcp_tools: 'local/*' }] } }] });
-    assert.deepEqual(issues.sort(), ['plugins.grants/grants/0/app/tailscale.com~1cap~1aperture/0/modles: unknown config key "modles"', 'plugins.grants/grants/0/dst: unknown config key "dst"']);
+    assert.deepEqual(issues.sort(), ['plugins.grants/grants/0/app/tailscale.com~1cap~1aperture/0/modles: unknown config key "modles"; did you mean "models"?', 'plugins.grants/grants/0/dst: unknown config key "dst"']);
   });
 
   it('warns about malformed grant add_headers, unknown events and send values, and hooks without events', async () => {

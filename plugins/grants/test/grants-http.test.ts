@@ -59,7 +59,8 @@ describe('grants over HTTP', () => {
       const ungranted = call('gpt-5', 'key-alice');
       const r1 = await post(gw, ungranted.path, ungranted.body, ungranted.headers);
       assert.equal(r1.status, 404, r1.text);
-      assert.ok(r1.text.includes('model \\"gpt-5\\" does not exist or is not served by this gateway'), r1.text);
+      assert.ok(r1.text.includes('model \\"gpt-5\\" may exist but is not granted to alice@example.com'), r1.text);
+      assert.ok(!r1.text.includes('did you mean'), 'no hint that names what others may use');
       const noRole = call('claude-sonnet-4-6', 'key-bob');
       const r2 = await post(gw, noRole.path, noRole.body, noRole.headers);
       assert.equal(r2.status, 403, r2.text);
@@ -84,12 +85,17 @@ describe('grants over HTTP', () => {
     assert.equal((await chat(gw, 'claude-sonnet-4-6', 'key-alice', '/chat/completions')).status, 200);
   });
 
-  it('makes a model that is not granted indistinguishable from one that does not exist', async () => {
+  it('says a model that is not granted may exist, and hints only at models the caller may use', async () => {
     const ungranted = await chat(gw, 'gpt-5', 'key-alice');
     const unknown = await chat(gw, 'gpt-9000', 'key-alice');
-    assert.deepEqual([ungranted.status, unknown.status], [404, 404]);
-    const strip = (b: unknown): unknown => JSON.parse(JSON.stringify(b).replaceAll('gpt-9000', 'gpt-5'));
-    assert.deepEqual(ungranted.body, strip(unknown.body));
+    const typo = await chat(gw, 'claude-sonet-4-6', 'key-alice');
+    const near = await chat(gw, 'gpt-5x', 'key-alice');
+    assert.deepEqual([ungranted.status, unknown.status, typo.status, near.status], [404, 404, 404, 404]);
+    const error = (r: { body: unknown }) => (r.body as { error: { message: string; code: string } }).error;
+    assert.deepEqual(error(ungranted), { ...error(ungranted), message: 'model "gpt-5" may exist but is not granted to alice@example.com', code: 'model_not_granted' });
+    assert.deepEqual([error(unknown).message, error(unknown).code], ['model "gpt-9000" does not exist or is not served by this gateway', 'model_not_found']);
+    assert.equal(error(typo).message, 'model "claude-sonet-4-6" does not exist or is not served by this gateway; did you mean "claude-sonnet-4-6"?');
+    assert.equal(error(near).message, 'model "gpt-5x" does not exist or is not served by this gateway', 'gpt-5 is not granted to alice: never suggested');
   });
 
   it('answers a caller without a role with 403 in the OpenAI envelope', async () => {

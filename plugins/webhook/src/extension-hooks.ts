@@ -1,10 +1,12 @@
 import { type HookWiring, type PluginHost, TollgateError } from '@tollgate/core';
 import { AsyncSeriesWaterfallHook, SyncBailHook, SyncHook, SyncWaterfallHook } from 'tapable';
-import type { EndpointRegistry, ShapeContext, TransportTarget, WebhookHooks, WebhookTransport, WiringSubject } from './types.js';
+import type { EndpointRegistry, HeadersContext, HookStats, ShapeContext, TransportTarget, WebhookHooks, WebhookTransport, WiringSubject } from './types.js';
 
 interface RuntimeHooks {
   readonly hooks: WebhookHooks;
   started: boolean;
+  /** The webhook plugin's counters, once it is applied to this runtime. */
+  stats?: () => Record<string, HookStats>;
 }
 
 const byRuntime = new WeakMap<object, RuntimeHooks>();
@@ -16,6 +18,7 @@ export function createWebhookHooks(): WebhookHooks {
     transport: new SyncBailHook<[TransportTarget], WebhookTransport | undefined>(['target'], 'webhook.transport'),
     endpoints: new SyncHook<[EndpointRegistry]>(['registry'], 'webhook.endpoints'),
     wire: new SyncWaterfallHook<[readonly HookWiring[], WiringSubject]>(['wirings', 'subject'], 'webhook.wire'),
+    headers: new SyncWaterfallHook<[Readonly<Record<string, string>>, HeadersContext]>(['headers', 'context'], 'webhook.headers'),
   });
 }
 
@@ -54,4 +57,20 @@ export function markWebhookStarted(host: Pick<PluginHost, 'hooks'>): void {
 /** Throws `TG_ERR_PLUGIN` when the webhook plugin of this runtime already started. */
 export function assertNotStarted(host: Pick<PluginHost, 'hooks'>, plugin: string): void {
   if (entryOf(host).started) throw new TollgateError('TG_ERR_PLUGIN', `plugin "${plugin}": webhook contributions are taken in apply, before the gateway is ready`);
+}
+
+/** Called by the webhook plugin in `apply`: where {@link readWebhookStats} reads this runtime's counters. */
+export function provideWebhookStats(host: Pick<PluginHost, 'hooks'>, stats: () => Record<string, HookStats>): void {
+  entryOf(host).stats = stats;
+}
+
+/**
+ * Per-hook delivery counters and gauges (sent, failed, retried, dropped, queue depth, in flight,
+ * spool bytes, `pre_request` outcomes) of the process the runtime belongs to, for another plugin of
+ * the same runtime (the metrics plugin reads them on every scrape): like {@link getWebhookHooks},
+ * no reference to the webhook plugin is needed. `undefined` when the webhook plugin is not loaded
+ * in this runtime. Counters are cumulative since the process started (they survive reloads).
+ */
+export function readWebhookStats(host: Pick<PluginHost, 'hooks'>): Record<string, HookStats> | undefined {
+  return byRuntime.get(host.hooks)?.stats?.();
 }

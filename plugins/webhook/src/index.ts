@@ -8,7 +8,7 @@ import { webhookPlugin } from './plugin.js';
 export default webhookPlugin;
 
 export { webhookPlugin as plugin, webhookPlugin, defineWebhookPlugin, WebhookPlugin, webhookStats } from './plugin.js';
-export { getWebhookHooks, createWebhookHooks } from './extension-hooks.js';
+export { getWebhookHooks, createWebhookHooks, readWebhookStats } from './extension-hooks.js';
 export { contributeToWebhook, type WebhookContribution } from './contributions.js';
 export { hookConfigIssues } from './warnings.js';
 export { authHeaders } from './auth-headers.js';

@@ -3,7 +3,7 @@ import { type Exchange, type PluginDefinition, type PluginHost, type RequestCont
 import { collectContributedEndpoints, withContributedWiring } from './contributions.js';
 import { DeliveryService, exchangeCompleted } from './delivery/delivery-service.js';
 import { resolveEndpoint, resolveEndpoints } from './endpoint.js';
-import { getWebhookHooks, markWebhookStarted } from './extension-hooks.js';
+import { getWebhookHooks, markWebhookStarted, provideWebhookStats } from './extension-hooks.js';
 import { sharedHookDispatcher } from './http-transport.js';
 import { type ResolvedEndpoint, SYSTEM_CLOCK } from './internal-types.js';
 import { runPreRequestChain } from './pre-request-chain.js';
@@ -42,6 +42,7 @@ export class WebhookPlugin implements TollgatePlugin {
   apply(host: PluginHost): void {
     const rootDir = resolve(host.dataDir, this.#options.spool.dir);
     this.#stats = () => existingSpoolRoot(rootDir)?.stats() ?? {};
+    provideWebhookStats(host, () => this.stats());
     const extension = getWebhookHooks(host);
     let service: DeliveryService | undefined;
     host.hooks.ready.tapPromise(this.name, async () => {

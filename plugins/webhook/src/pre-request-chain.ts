@@ -133,7 +133,10 @@ async function callHook(ctx: RequestContext, endpoint: ResolvedEndpoint, send: R
       event: 'pre_request',
       attempt: 1,
       body,
-      headers: deliveryHeaders(endpoint, id, 'pre_request', 1, body, deps.clock.now(), deps.userAgent),
+      headers: {
+        ...(deps.hooks.headers.isUsed() ? deps.hooks.headers.call({}, { hook: endpoint.info, event: 'pre_request', deliveryId: id, request: ctx }) : {}),
+        ...deliveryHeaders(endpoint, id, 'pre_request', 1, body, deps.clock.now(), deps.userAgent),
+      },
       signal: controller.signal,
       maxReplyBytes: deps.maxReplyBytes,
     });

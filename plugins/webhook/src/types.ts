@@ -135,6 +135,20 @@ export interface ShapeContext {
   readonly request?: RequestContext;
 }
 
+/** What {@link WebhookHooks.headers} taps receive besides the headers so far. */
+export interface HeadersContext {
+  /** The hook the delivery goes to. */
+  readonly hook: HookEndpointInfo;
+  /** The event. */
+  readonly event: HookEventName;
+  /** Delivery id (the `webhook-id` header). */
+  readonly deliveryId: string;
+  /** Post-response events: the exchange. */
+  readonly exchange?: Exchange;
+  /** `pre_request`: the request. */
+  readonly request?: RequestContext;
+}
+
 /** What {@link WebhookHooks.transport} taps receive: a hook endpoint whose deliveries need a transport. */
 export interface TransportTarget {
   /** The hook. */
@@ -216,6 +230,14 @@ export interface WebhookHooks {
    * and send lists united, so a hook named twice fires once).
    */
   readonly wire: SyncWaterfallHook<[readonly HookWiring[], WiringSubject]>;
+  /**
+   * Called once per delivery when it is made (post-response events: when the event is queued, off
+   * the client path; `pre_request`: per call): each tap returns the extra headers so far plus its
+   * own, such as W3C `traceparent` (the otel plugin). They go with every attempt of the delivery,
+   * but do not survive a restart (a delivery taken over from the spool has none) and never replace
+   * the standard ones (`content-type`, auth, `webhook-*`, `x-tollgate-*`).
+   */
+  readonly headers: SyncWaterfallHook<[Readonly<Record<string, string>>, HeadersContext]>;
 }
 
 /** A hook endpoint as a plugin adds it: a `hooks` entry (`url` required, defaults as in the `hooks` section). */

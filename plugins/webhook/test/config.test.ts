@@ -10,7 +10,7 @@ async function prepare(hooks: unknown, options?: Record<string, unknown>, withGr
   const webhook = options === undefined ? webhookPlugin : ([webhookPlugin, options] as const);
   const prepared = await prepareConfig({ raw: { providers: MOCK_PROVIDERS, hooks }, plugins: withGrants ? [grantsPlugin, webhook] : [webhook], env: {} });
   const p = prepared.plugins.find((x) => x.name === 'webhook')!;
-  return { hooks: p.sections.hooks as HooksConfig, options: p.options as WebhookOptions, warnings: prepared.warnings.map(formatIssue).filter((w) => w.startsWith('plugins.webhook')) };
+  return { hooks: p.sections.hooks as HooksConfig, options: p.options as WebhookOptions, warnings: prepared.warnings.filter((w) => w.path.startsWith('plugins.webhook')).map(formatIssue) };
 }
 
 async function errors(hooks: unknown, options?: Record<string, unknown>): Promise<string[]> {
@@ -40,23 +40,23 @@ describe('webhook configuration', () => {
     }
     const errs = await errors({ h: { url: 'http://x', timeout: '5 seconds' } });
     assert.equal(errs.length, 1);
-    assert.match(errs[0]!, /^plugins\.webhook\/hooks\/h\/timeout: .*"5 seconds"/);
+    assert.match(errs[0]!, /^hooks\.h\.timeout: .*"5 seconds"/);
   });
 
   it('refuses an unknown authorization or fail_policy', async () => {
     const errs = await errors({ h: { url: 'http://x', authorization: 'basic', fail_policy: 'fail_sometimes' } });
     assert.equal(errs.length, 2);
-    assert.match(errs[0]!, /^plugins\.webhook\/hooks\/h\/authorization: .*"basic"/);
-    assert.match(errs[1]!, /^plugins\.webhook\/hooks\/h\/fail_policy: .*"fail_sometimes"/);
+    assert.match(errs[0]!, /^hooks\.h\.authorization: .*"basic"/);
+    assert.match(errs[1]!, /^hooks\.h\.fail_policy: .*"fail_sometimes"/);
   });
 
   it('raises Aperture\'s hook warnings at load', async () => {
-    const { warnings } = await prepare({ nourl: {}, bad: { url: 'not a url' }, ok: { url: 'https://example.com/hook', colour: 'blue' } }, undefined, true);
-    assert.deepEqual(warnings, [
-      'plugins.webhook/hooks/ok/colour: unknown config key "colour"',
-      'plugins.webhook/hooks/nourl/url: hook nourl has no url configured',
-      'plugins.webhook/hooks/bad/url: hook bad has an invalid URL',
-    ]);
+    const { warnings } = await prepare({ nourl: {}, ok: { url: 'https://example.com/hook', colour: 'blue' } }, undefined, true);
+    assert.deepEqual(warnings, ['hooks.ok.colour: unknown config key "colour"', 'hooks.nourl.url: hook nourl has no url configured']);
+  });
+
+  it('refuses a URL that does not parse (an error, not Aperture\'s warning)', async () => {
+    assert.deepEqual(await errors({ bad: { url: 'not a url' } }), ['hooks.bad.url: hook bad has an invalid URL (expected an absolute URL such as https://example.com/hook)']);
   });
 
   it('warns when hooks are configured but the grants plugin, which wires them, is not loaded', async () => {
@@ -66,17 +66,17 @@ describe('webhook configuration', () => {
   });
 
   it('checks signing_secret', async () => {
-    assert.deepEqual(await errors({ h: { url: 'http://x', signing_secret: 'whsec_not base64!' } }), ['plugins.webhook/hooks/h/signing_secret: must be "whsec_" followed by base64 (a Standard Webhooks secret)']);
+    assert.deepEqual(await errors({ h: { url: 'http://x', signing_secret: 'whsec_not base64!' } }), ['hooks.h.signing_secret: must be "whsec_" followed by base64 (a Standard Webhooks secret)']);
     const { warnings } = await prepare({ h: { url: 'http://x', signing_secret: `whsec_${Buffer.alloc(8).toString('base64')}` } }, undefined, true);
-    assert.deepEqual(warnings, ['plugins.webhook/hooks/h/signing_secret: is 8 bytes; Standard Webhooks recommends 24 to 64']);
+    assert.deepEqual(warnings, ['hooks.h.signing_secret: is 8 bytes; Standard Webhooks recommends 24 to 64']);
   });
 
   it('validates plugin options', async () => {
     const errs = await errors({}, { spool: { max_bytes: 'lots' }, delivery: { concurrency: 0 }, retry: true });
     assert.equal(errs.length, 3);
-    assert.ok(errs.some((e) => e.startsWith('plugins.webhook/retry: unknown option `retry`')));
-    assert.ok(errs.some((e) => e.startsWith('plugins.webhook/spool/max_bytes: ')));
-    assert.ok(errs.some((e) => e.startsWith('plugins.webhook/delivery/concurrency: ')));
+    assert.ok(errs.some((e) => e.startsWith('plugins.webhook.retry: unknown option `retry`')));
+    assert.ok(errs.some((e) => e.startsWith('plugins.webhook.spool.max_bytes: ')));
+    assert.ok(errs.some((e) => e.startsWith('plugins.webhook.delivery.concurrency: ')));
   });
 
   it('maps authorization to the header Aperture (and Splunk, Cloudflare) expect', () => {

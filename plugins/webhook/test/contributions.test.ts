@@ -133,7 +133,7 @@ describe('webhook contributions (endpoints and wiring from other plugins)', () =
       (err: unknown) => TollgateError.is(err, 'TG_ERR_PLUGIN') && /hook name is already used by the hooks section/.test(err.message),
     );
     const bad = contributor(() => ({ plugin: 'contributor', endpoints: { bad: { url: receiver.urlFor('/x'), timeout: 'soon' } as never } }));
-    await assert.rejects(startTestGateway({ config: { providers: PROVIDERS }, plugins: [defineWebhookPlugin(), bad] }), (err: unknown) => TollgateError.is(err, 'TG_ERR_PLUGIN') && /plugins\.contributor\/webhook\/bad\/timeout/.test(err.message));
+    await assert.rejects(startTestGateway({ config: { providers: PROVIDERS }, plugins: [defineWebhookPlugin(), bad] }), (err: unknown) => TollgateError.is(err, 'TG_ERR_PLUGIN') && /plugins\.contributor\.webhook\.bad\.timeout/.test(err.message));
   });
 
   it('refuses contributions once the gateway is ready', async () => {

@@ -29,6 +29,16 @@ interface LockEntry {
   readonly [field: string]: unknown;
 }
 
+/** A project's own package.json (a scaffolded plugin): its dependencies on packed packages are pointed at the tarballs, the others resolved from the repository's lock. */
+export interface ProjectManifest {
+  readonly name: string;
+  readonly version?: string;
+  readonly dependencies?: Record<string, string>;
+  readonly devDependencies?: Record<string, string>;
+  readonly peerDependencies?: Record<string, string>;
+  readonly [field: string]: unknown;
+}
+
 const REGISTRY = (process.env.npm_config_registry ?? 'https://registry.npmjs.org/').replace(/\/?$/, '/');
 
 /** The lock path that `dep` resolves to from lock path `from`, walking up like Node does. */
@@ -53,7 +63,7 @@ function required(entry: LockEntry): string[] {
  * given tarballs; the lock lists the tarballs and, copied from the repository's lock, every
  * third-party package they need. Then `npm ci --offline` installs it from the cache.
  */
-export function writeOfflineProject(options: { repoRoot: string; projectDir: string; packed: readonly PackedPackage[] }): { packages: number } {
+export function writeOfflineProject(options: { repoRoot: string; projectDir: string; packed: readonly PackedPackage[]; manifest?: ProjectManifest }): { packages: number } {
   const lock = JSON.parse(readFileSync(join(options.repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
   const repo = lock.packages;
   const byDir = new Map(options.packed.map((p) => [p.dir, p]));
@@ -100,6 +110,43 @@ export function writeOfflineProject(options: { repoRoot: string; projectDir: str
       out[to] = { ...kept, resolved: entry.resolved ?? `${REGISTRY}${name}/-/${name.split('/').pop()}-${entry.version}.tgz` };
       queue.push({ from: key, deps: required(entry) });
     }
+  }
+
+  if (options.manifest !== undefined) {
+    // The project's own dependencies: packed ones point at their tarballs (in the manifest too, so
+    // that package.json and the lock agree), the rest come from the repository's lock.
+    const m = options.manifest;
+    const own = { dependencies: { ...m.dependencies }, devDependencies: { ...m.devDependencies } };
+    const thirdParty: string[] = [];
+    for (const deps of [own.dependencies, own.devDependencies]) {
+      for (const dep of Object.keys(deps)) {
+        const p = byName.get(dep);
+        if (p !== undefined) deps[dep] = `file:${relative(options.projectDir, p.tarball)}`;
+        else thirdParty.push(dep);
+      }
+    }
+    for (const dep of Object.keys(dependencies)) if (own.dependencies[dep] === undefined && own.devDependencies[dep] === undefined) own.devDependencies[dep] = dependencies[dep] as string;
+    queue.push({ from: '', deps: thirdParty });
+    while (queue.length > 0) {
+      const { from, deps } = queue.shift() as { from: string; deps: string[] };
+      for (const dep of deps) {
+        if (byName.has(dep)) continue;
+        const key = resolveIn(repo, from, dep);
+        if (key === undefined) throw new Error(`${dep} (needed by ${from || m.name}) is not in package-lock.json`);
+        const entry = repo[key] as LockEntry;
+        const to = target(key);
+        if (out[to] !== undefined) continue;
+        const { dev: _dev, devOptional: _devOptional, peer: _peer, ...kept } = entry;
+        const name = key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+        out[to] = { ...kept, resolved: entry.resolved ?? `${REGISTRY}${name}/-/${name.split('/').pop()}-${entry.version}.tgz` };
+        queue.push({ from: key, deps: required(entry) });
+      }
+    }
+    const manifest = { ...m, ...own };
+    writeFileSync(join(options.projectDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    const rootEntry = { name: m.name, version: m.version, dependencies: own.dependencies, devDependencies: own.devDependencies, ...(m.peerDependencies === undefined ? {} : { peerDependencies: m.peerDependencies }) };
+    writeFileSync(join(options.projectDir, 'package-lock.json'), `${JSON.stringify({ name: m.name, version: m.version, lockfileVersion: 3, requires: true, packages: { '': rootEntry, ...out } }, null, 2)}\n`);
+    return { packages: Object.keys(out).length };
   }
 
   const name = 'tollgate-pack-install-boot';

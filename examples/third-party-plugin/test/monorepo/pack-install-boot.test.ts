@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ProcessHandle, runProcess, startProcess } from '@tollgate/testing';
-import { type PackedPackage, writeOfflineProject } from './offline-install.js';
+import { type PackedPackage, type ProjectManifest, writeOfflineProject } from './offline-install.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const PLUGIN = 'tollgate-plugin-tool-allowlist';
 /** What `@tollgate/cli` needs at run time, and the plugin. */
-const WORKSPACES = ['@tollgate/core', '@tollgate/plugin-grants', '@tollgate/plugin-webhook', '@tollgate/plugin-oso', '@tollgate/plugin-tailscale', '@tollgate/cli', PLUGIN];
+const WORKSPACES = ['@tollgate/core', '@tollgate/plugin-grants', '@tollgate/plugin-webhook', '@tollgate/plugin-oso', '@tollgate/plugin-tailscale', '@tollgate/plugin-metrics', '@tollgate/plugin-otel', '@tollgate/cli', '@tollgate/testing', PLUGIN];
 
 const CONFIG = `{
   "providers": { "mock": { "baseurl": "mock://", "models": ["mock-1"] } },
@@ -36,6 +36,7 @@ describe('third-party plugin: npm pack, install the tarballs, tollgate start', f
   let work: string;
   let project: string;
   let gateway: ProcessHandle | undefined;
+  let packed: PackedPackage[];
   const timings: string[] = [];
 
   before(async () => {
@@ -50,7 +51,7 @@ describe('third-party plugin: npm pack, install the tarballs, tollgate start', f
     assert.equal(pack.code, 0, pack.stderr);
     const manifests = JSON.parse(pack.stdout) as Array<{ name: string; filename: string; integrity: string; files: Array<{ path: string }> }>;
     const dirs = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { resolved?: string; link?: boolean }> };
-    const packed: PackedPackage[] = manifests.map((m) => ({
+    packed = manifests.map((m) => ({
       name: m.name,
       dir: dirs.packages[`node_modules/${m.name}`]?.resolved as string,
       tarball: join(work, 'packs', m.filename),
@@ -96,6 +97,30 @@ describe('third-party plugin: npm pack, install the tarballs, tollgate start', f
     assert.match(created.stdout, /npm install/, 'outside the repository, the next steps say to install');
     for (const file of ['.gitignore', 'package.json', 'src/index.ts', 'test/plugin.test.ts', 'tollgate.example.jsonc']) assert.ok(existsSync(join(dir, file)), file);
     assert.equal((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string }).name, 'tollgate-plugin-x-guard');
+  });
+
+  it('a plugin scaffolded outside the repository installs from the tarballs, builds and passes its own tests', async () => {
+    const dir = join(work, 'outside', 'tollgate-plugin-no-curl');
+    mkdirSync(dirname(dir), { recursive: true });
+    const created = await runProcess(join(project, 'node_modules', '.bin', 'tollgate'), ['create-plugin', 'no-curl', '--dir', dir], { cwd: work });
+    assert.equal(created.code, 0, created.stderr);
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as ProjectManifest;
+    assert.equal(manifest.devDependencies?.['@tollgate/core'], '^0.1.0', 'a registry range, as published');
+    let t = performance.now();
+    writeOfflineProject({ repoRoot: ROOT, projectDir: dir, packed, manifest });
+    const args = ['ci', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel', 'error'];
+    let install = await runProcess(NPM, [...args, '--offline'], { cwd: dir });
+    if (install.code !== 0 && /ENOTCACHED/.test(install.stderr)) install = await runProcess(NPM, [...args, '--prefer-offline'], { cwd: dir });
+    assert.equal(install.code, 0, `${install.stdout}\n${install.stderr}`);
+    assert.ok(!lstatSync(join(dir, 'node_modules', '@tollgate', 'testing')).isSymbolicLink());
+    timings.push(`scaffold install ${Math.round(performance.now() - t)} ms`);
+    t = performance.now();
+    const build = await runProcess(NPM, ['run', 'build'], { cwd: dir });
+    assert.equal(build.code, 0, `${build.stdout}\n${build.stderr}`);
+    const test = await runProcess(NPM, ['test'], { cwd: dir, env: { TOLLGATE_DATA_DIR: join(work, 'scaffold-data') } });
+    assert.equal(test.code, 0, `${test.stdout}\n${test.stderr}`);
+    assert.match(test.stdout, /passing/);
+    timings.push(`scaffold build+test ${Math.round(performance.now() - t)} ms`);
   });
 
   it('check-config finds the plugin by its short name', async () => {

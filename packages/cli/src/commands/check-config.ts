@@ -4,19 +4,27 @@ import type { Command } from './command.js';
 import { CLI_DIR } from '../version.js';
 import { printIssues } from './print-issues.js';
 
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** `tollgate check-config <file>`: validates a config and its plugins; exit 1 on errors. */
 export const checkConfigCommand: Command = {
   name: 'check-config',
   summary: 'validate a config file and its plugins, printing every error and warning',
   usage: [
-    'Usage: tollgate check-config <file>',
+    'Usage: tollgate check-config [--allow-missing-env] <file>',
     '',
     'Parses the HuJSON file, resolves env: references, loads every plugin it names (or the',
-    'defaults: grants, webhook, oso) and validates every section. Prints each error and warning',
-    'with its path; exits 1 when there is any error, 0 otherwise.',
+    'defaults: grants, webhook, oso, metrics) and validates every section and option, and runs every',
+    'plugin\'s checks, all in one pass. Prints each error and warning with its dotted path; exits 1',
+    'when there is any error, 0 otherwise.',
+    '',
+    'Options:',
+    '      --allow-missing-env  report unset env: variables as notes and validate the rest (for CI',
+    '                           without the secrets); the values they stand for are not checked',
   ].join('\n'),
   async run(args) {
-    const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+    const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { 'allow-missing-env': { type: 'boolean' } } });
     const file = positionals[0];
     if (file === undefined) {
       process.stderr.write(`${this.usage}\n`);
@@ -24,16 +32,19 @@ export const checkConfigCommand: Command = {
     }
     try {
       const loaded = await loadConfigFile(file);
-      const prepared = await prepareConfig({ raw: loaded.raw, source: file, resolvePaths: [CLI_DIR] });
-      const warnings = [...loaded.warnings, ...prepared.warnings];
-      printIssues(warnings);
-      process.stdout.write(`${file}: ok (${prepared.plugins.length} plugin${prepared.plugins.length === 1 ? '' : 's'}: ${prepared.plugins.map((p) => p.name).join(', ') || 'none'}; ${warnings.length} warning${warnings.length === 1 ? '' : 's'})\n`);
+      const prepared = await prepareConfig({ raw: loaded.raw, source: file, resolvePaths: [CLI_DIR], allowMissingEnv: values['allow-missing-env'] === true });
+      const issues = [...loaded.warnings, ...prepared.warnings];
+      printIssues(issues);
+      const warnings = issues.filter((i) => i.severity === 'warning').length;
+      const notes = issues.filter((i) => i.severity === 'note').length;
+      const plugins = prepared.plugins.map((p) => p.name).join(', ') || 'none';
+      process.stdout.write(`${file}: ok (${plural(prepared.plugins.length, 'plugin')}: ${plugins}; ${plural(warnings, 'warning')}${notes > 0 ? `; ${plural(notes, 'unset variable')} not checked` : ''})\n`);
       return 0;
     } catch (err) {
       if (err instanceof ConfigError) {
         printIssues(err.issues);
         const errors = err.issues.filter((i) => i.severity === 'error').length;
-        process.stdout.write(`${file}: ${errors} error${errors === 1 ? '' : 's'}\n`);
+        process.stdout.write(`${file}: ${plural(errors, 'error')}\n`);
         return 1;
       }
       if (err instanceof TollgateError) {

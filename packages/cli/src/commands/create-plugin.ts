@@ -42,7 +42,9 @@ export const createPluginCommand: Command = {
     }
     const result = await scaffoldPlugin({ name, dir: values.dir, force: values.force });
     const shown = relative(process.cwd(), result.dir) || '.';
-    const install = dependenciesResolve(result.dir) ? [] : ['  npm install                # @tollgate/core, @tollgate/testing, mocha, tsx, typescript'];
+    const install = dependenciesResolve(result.dir)
+      ? []
+      : ['  npm install                # @tollgate/core, @tollgate/testing, mocha, tsx, typescript', '                             # (tollgate not on the registry yet: `npm run pack` in a tollgate clone, then npm install <clone>/.tmp/packs/*.tgz)'];
     process.stdout.write(
       [
         `Created ${result.names.packageName} (plugin "${result.names.plugin}") in ${shown}: ${result.files.length} files.`,

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { loadConfigFile, resolveDataDir } from '@tollgate/core';
 import { readWebhookSpool } from '@tollgate/plugin-webhook';
 import type { Command } from './command.js';
+import { dataDirOf } from '../run/data-dir-of.js';
 import { formatDelivery } from '../hooks/format-delivery.js';
 import { formatSpoolStatus } from '../hooks/format-spool-status.js';
 import { startHookReceiver } from '../hooks/hook-receiver.js';
@@ -61,16 +61,6 @@ async function receive(args: string[]): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-}
-
-async function dataDirOf(dataDir: string | undefined, config: string | undefined): Promise<string> {
-  let configured: string | undefined;
-  if (config !== undefined) {
-    const raw = (await loadConfigFile(config)).raw as Record<string, unknown>;
-    const value = raw.data_dir;
-    if (typeof value === 'string') configured = value.startsWith('env:') ? process.env[value.slice(4)] : value;
-  }
-  return resolveDataDir(dataDir, configured, process.env);
 }
 
 async function status(args: string[]): Promise<number> {

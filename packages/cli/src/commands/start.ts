@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, type Gateway, TollgateError, createGateway, defaultConfig } from '@tollgate/core';
 import type { Command } from './command.js';
 import { CLI_DIR } from '../version.js';
+import { dataDirOf } from '../run/data-dir-of.js';
+import { isTollgateProcess, pidFilePath, readPidFile, removePidFile, writePidFile } from '../run/pid-file.js';
 import { printIssues } from './print-issues.js';
 
 const USAGE = [
@@ -17,7 +19,8 @@ const USAGE = [
   '      --workers <n>     run n worker processes sharing the port (node:cluster); "auto" = one per core',
   '',
   'Signals: SIGHUP reloads the config (an invalid one is rejected and the old one keeps serving);',
-  'SIGTERM / SIGINT drain in-flight requests and stop.',
+  'SIGTERM / SIGINT drain in-flight requests and stop. `tollgate reload` and `tollgate stop` send them',
+  'to the process named in <data-dir>/tollgate.pid.',
 ].join('\n');
 
 interface StartOptions {
@@ -46,11 +49,36 @@ function parse(args: string[]): StartOptions {
   return { config: values.config, host: values.host, port, dataDir: values['data-dir'], workers };
 }
 
+/** What a worker tells the primary once it serves. */
+interface WorkerReady {
+  readonly tollgate: 'ready';
+  readonly address: string;
+  readonly port: number;
+}
+
+function isWorkerReady(message: unknown): message is WorkerReady {
+  return typeof message === 'object' && message !== null && (message as WorkerReady).tollgate === 'ready';
+}
+
+/** Writes the pid file of the data directory, saying so when another live gateway held it. */
+async function claimPidFile(dataDir: string): Promise<void> {
+  const previous = await readPidFile(dataDir);
+  if (previous !== undefined && previous !== process.pid && isTollgateProcess(previous)) {
+    process.stderr.write(`tollgate: another gateway (pid ${previous}) uses ${dataDir}; \`tollgate reload\` and \`tollgate stop\` now reach this one (pid ${process.pid})\n`);
+  }
+  try {
+    await writePidFile(dataDir);
+  } catch (err) {
+    process.stderr.write(`tollgate: cannot write ${pidFilePath(dataDir)} (${err instanceof Error ? err.message : String(err)}); \`tollgate reload\` and \`tollgate stop\` will not find this gateway\n`);
+  }
+}
+
 /** Starts one gateway in this process; resolves with the exit code once it stops. */
 async function serve(options: StartOptions, worker: boolean): Promise<number> {
   let gateway: Gateway;
   try {
-    gateway = await createGateway({ config: options.config ?? defaultConfig(), dataDir: options.dataDir, resolvePaths: [CLI_DIR] });
+    // Listen before the plugins' ready work, so orchestrators see /healthz 200 and /readyz 503 meanwhile.
+    gateway = await createGateway({ config: options.config ?? defaultConfig(), dataDir: options.dataDir, resolvePaths: [CLI_DIR], deferReady: true });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`tollgate: invalid configuration${options.config ? ` in ${options.config}` : ''}\n`);
@@ -67,14 +95,24 @@ async function serve(options: StartOptions, worker: boolean): Promise<number> {
   try {
     address = await gateway.listen({ host: options.host, port: options.port });
   } catch (err) {
-    // Release what start-up opened (plugins' ready work, pools) so the process can exit.
+    // Release what start-up opened (pools) so the process can exit.
     await gateway.close();
     process.stderr.write(`tollgate: cannot listen: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-  if (!worker) {
+  try {
+    await gateway.ready();
+  } catch (err) {
+    await gateway.close();
+    process.stderr.write(`tollgate: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  if (worker) process.send?.({ tollgate: 'ready', address: host, port: address.port } satisfies WorkerReady);
+  else {
+    await claimPidFile(gateway.dataDir);
     const source = options.config ?? 'built-in default (mock LLM, callers on this machine)';
-    process.stderr.write(`tollgate listening on http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port} (config: ${source})\n`);
+    process.stderr.write(`tollgate listening on http://${host}:${address.port} (config: ${source}; pid ${process.pid})\n`);
   }
   process.on('SIGHUP', () => {
     gateway.reload().then(
@@ -88,7 +126,8 @@ async function serve(options: StartOptions, worker: boolean): Promise<number> {
   return new Promise((resolve) => {
     const stop = (signal: string): void => {
       gateway.logger.info({ signal }, 'shutting down');
-      gateway.close().then(
+      const removed = worker ? Promise.resolve() : removePidFile(gateway.dataDir);
+      Promise.all([gateway.close(), removed]).then(
         () => resolve(0),
         () => resolve(1),
       );
@@ -106,8 +145,12 @@ async function supervise(options: StartOptions): Promise<number> {
   };
   for (let i = 0; i < options.workers; i++) fork();
   let online = 0;
-  cluster.on('listening', (_w, address) => {
-    if (++online === options.workers) process.stderr.write(`tollgate listening on http://${address.address ?? '127.0.0.1'}:${address.port} with ${options.workers} workers\n`);
+  // An unreadable config is the workers' to report (exit 1); then there is no pid file to write.
+  const dataDir = await dataDirOf(options.dataDir, options.config).catch(() => undefined);
+  cluster.on('message', (_w, message: unknown) => {
+    if (!isWorkerReady(message) || ++online !== options.workers) return;
+    const claimed = dataDir === undefined ? Promise.resolve() : claimPidFile(dataDir);
+    void claimed.then(() => process.stderr.write(`tollgate listening on http://${message.address}:${message.port} with ${options.workers} workers (pid ${process.pid})\n`));
   });
   cluster.on('exit', (worker, code) => {
     if (stopping) return;
@@ -128,11 +171,17 @@ async function supervise(options: StartOptions): Promise<number> {
     const stop = (): void => {
       stopping = true;
       const workers = Object.values(cluster.workers ?? {});
-      if (workers.length === 0) resolve(process.exitCode === 1 ? 1 : 0);
+      const done = (code: number): void => {
+        (dataDir === undefined ? Promise.resolve() : removePidFile(dataDir)).then(
+          () => resolve(code),
+          () => resolve(code),
+        );
+      };
+      if (workers.length === 0) done(process.exitCode === 1 ? 1 : 0);
       let left = workers.length;
       for (const w of workers) {
         w?.once('exit', () => {
-          if (--left === 0) resolve(0);
+          if (--left === 0) done(0);
         });
         w?.process.kill('SIGTERM');
       }

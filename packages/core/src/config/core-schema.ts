@@ -134,6 +134,8 @@ export const LoggingSchema = Type.Object(
     level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
     /** One access line per request. */
     access_log: Type.Boolean({ default: true }),
+    /** `json` or `pretty` (human-readable, for a terminal); default: pretty on a TTY, else json. Read at start-up only. */
+    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('pretty')])),
   },
   { ...warnUnknown, default: {} },
 );

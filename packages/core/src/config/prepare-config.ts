@@ -6,7 +6,8 @@ import { parseHeaderLines } from '../providers/header-lines.js';
 import { BUILTIN_FORMATS } from '../formats/builtin-formats.js';
 import { type PluginDefinition, type TollgatePlugin, isPluginDefinition, isPluginInstance } from '../plugins/plugin.js';
 import { CORE_VERSION } from '../version.js';
-import { type ConfigIssue, ConfigError, hasErrors, pointerSegment } from './config-issue.js';
+import { didYouMean } from '../text/did-you-mean.js';
+import { type ConfigIssue, ConfigError, hasErrors, issueLocation, pointerSegment } from './config-issue.js';
 import { APERTURE_ONLY_FORMATS, CORE_SECTIONS, type PluginEntry, type ProviderConfig, UNSUPPORTED_APERTURE_SECTIONS } from './core-schema.js';
 import { resolveEnvRefs } from './env-refs.js';
 import type { GatewayConfig } from './gateway-config.js';
@@ -53,6 +54,12 @@ export interface PrepareConfigOptions {
   readonly plugins?: readonly PluginInput[];
   /** Extra directories to resolve plugin packages from. */
   readonly resolvePaths?: readonly string[];
+  /**
+   * Report unset `env:` variables as notes instead of errors and skip the checks of the values they
+   * stand for (`tollgate check-config --allow-missing-env`: validating a config without its secrets).
+   * Never for a gateway that is to run.
+   */
+  readonly allowMissingEnv?: boolean;
 }
 
 /** A validated configuration with its plugins. */
@@ -72,6 +79,7 @@ export const DEFAULT_PLUGINS: ReadonlyArray<{ readonly name: string; readonly se
   { name: 'grants', sections: ['grants', 'groups'] },
   { name: 'webhook', sections: ['hooks'] },
   { name: 'oso', sections: [] },
+  { name: 'metrics', sections: [] },
 ];
 
 interface PendingPlugin {
@@ -100,6 +108,8 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
     throw new ConfigError([{ severity: 'error', path: 'config', message: 'must be a JSON object' }]);
   }
   const resolved = resolveEnvRefs(options.raw, options.env ?? process.env, secrets, issues) as Record<string, unknown>;
+  // Every issue so far is an unset `env:` variable.
+  const unset = options.allowMissingEnv === true ? issues.splice(0).map((i) => ({ ...i, severity: 'note' as const, message: `${i.message}; not checked` })) : [];
 
   // Core sections.
   const core: Record<string, unknown> = {};
@@ -165,12 +175,15 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
   // Options, sections, versions, dependencies.
   const owned = new Map<string, string>();
   const prepared: PreparedPlugin[] = [];
+  /** Plugins whose options or sections have errors: their checks would see malformed values. */
+  const invalid = new Set<string>();
   for (const p of pending) {
     if (p.instance !== undefined) {
       prepared.push({ name: p.instance.name, instance: p.instance, options: undefined, sections: {} });
       continue;
     }
     const def = p.definition as PluginDefinition<unknown>;
+    const errorsBefore = issues.filter((i) => i.severity === 'error').length;
     const owner = `plugins.${def.name}`;
     let opts: unknown = p.rawOptions ?? {};
     if (def.options !== undefined) {
@@ -202,34 +215,57 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
     for (const dep of def.dependencies ?? []) {
       if (!seenNames.has(dep)) issues.push({ severity: 'error', path: owner, message: `needs plugin "${dep}", which is not loaded`, code: 'TG_ERR_PLUGIN_DEPENDENCY' });
     }
+    if (issues.filter((i) => i.severity === 'error').length > errorsBefore) invalid.add(def.name);
     prepared.push({ name: def.name, definition: def, options: opts, sections });
   }
 
-  // Semantic checks (only when the schemas passed, so checks see well-formed values).
-  if (!hasErrors(issues)) {
-    const names = prepared.map((p) => p.name);
-    for (const p of prepared) {
-      if (p.definition?.check === undefined) continue;
-      try {
-        issues.push(...p.definition.check({ options: p.options, sections: p.sections, config, plugins: names }));
-      } catch (err) {
-        issues.push({ severity: 'error', path: `plugins.${p.name}`, message: `config check failed: ${errorMessage(err)}`, code: 'TG_ERR_PLUGIN_CONFIG' });
-      }
+  // Semantic checks of every plugin whose own options and sections passed their schemas, whatever
+  // else is wrong, so that one run reports every problem. When core sections have errors too, a
+  // check that trips over them is not reported (the core errors say what to fix).
+  const coreValid = !hasErrors(issues);
+  const names = prepared.map((p) => p.name);
+  for (const p of prepared) {
+    if (p.definition?.check === undefined || invalid.has(p.name)) continue;
+    try {
+      issues.push(...p.definition.check({ options: p.options, sections: p.sections, config, plugins: names }));
+    } catch (err) {
+      if (coreValid) issues.push({ severity: 'error', path: `plugins.${p.name}`, message: `config check failed: ${errorMessage(err)}`, code: 'TG_ERR_PLUGIN_CONFIG' });
     }
   }
 
   // Sections nobody owns.
+  const known = [...Object.keys(CORE_SECTIONS), ...owned.keys(), ...DEFAULT_PLUGINS.flatMap((d) => d.sections), ...UNSUPPORTED_APERTURE_SECTIONS];
   for (const key of Object.keys(resolved)) {
     if (key in CORE_SECTIONS || owned.has(key)) continue;
     if ((UNSUPPORTED_APERTURE_SECTIONS as readonly string[]).includes(key)) {
       issues.push({ severity: 'warning', path: `config/${key}`, message: `section "${key}" is not supported by tollgate yet and is ignored` });
     } else if (DEFAULT_PLUGINS.some((d) => d.sections.includes(key))) {
       issues.push({ severity: 'warning', path: `config/${key}`, message: `section "${key}" is ignored: its plugin is not loaded` });
-    } else issues.push({ severity: 'warning', path: `config/${key}`, message: `unknown config key "${key}"` });
+    } else issues.push({ severity: 'warning', path: `config/${pointerSegment(key)}`, message: `unknown config key "${key}"${didYouMean(key, known)}` });
   }
 
-  if (hasErrors(issues)) throw new ConfigError(issues);
-  return { config, plugins: prepared, warnings: issues, secrets };
+  // People read dotted locations; sections plugins own are places in the file, not plugin options.
+  const sections = new Set(owned.keys());
+  const located = [...withoutUnsetValues(issues, unset), ...unset].map((i) => ({ ...i, location: issueLocation(i.path, sections) }));
+  if (hasErrors(located)) throw new ConfigError(located);
+  return { config, plugins: prepared, warnings: located, secrets };
+}
+
+/** The JSON pointer into the config file of an issue path (`plugins.webhook/hooks/x/url` → `/hooks/x/url`). */
+function pointerOf(path: string): string {
+  const slash = path.indexOf('/');
+  return slash === -1 ? '' : path.slice(slash);
+}
+
+/** `issues` without the errors about values that stand for an unset `env:` variable (reported as notes). */
+function withoutUnsetValues(issues: readonly ConfigIssue[], unset: readonly ConfigIssue[]): ConfigIssue[] {
+  if (unset.length === 0) return [...issues];
+  const pointers = unset.map((u) => pointerOf(u.path));
+  return issues.filter((i) => {
+    if (i.severity !== 'error') return true;
+    const p = pointerOf(i.path);
+    return !pointers.some((u) => p === u || p.startsWith(`${u}/`));
+  });
 }
 
 /** Tags a plugin's schema errors with `TG_ERR_PLUGIN_CONFIG` (warnings stay uncoded). */

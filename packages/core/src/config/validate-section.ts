@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
+import { didYouMean } from '../text/did-you-mean.js';
 import { type ConfigIssue, issuePath, pointerSegment } from './config-issue.js';
 
 /** Schema option: unknown keys of this object are warnings (Aperture's behaviour), not errors. */
@@ -126,9 +127,11 @@ function describeErrors(owner: string, schema: TSchema, validator: Validator, va
     switch (e.keyword) {
       case 'boolean':
         continue; // `additionalProperties: false` is reported by the additionalProperties error
-      case 'additionalProperties':
-        for (const key of (params.additionalProperties as string[]) ?? []) push(`${e.instancePath}/${pointerSegment(key)}`, `unknown option \`${key}\``);
+      case 'additionalProperties': {
+        const known = Object.keys((schemaAt(schema, e.schemaPath.replace(/\/additionalProperties$/, ''))?.properties as Record<string, unknown> | undefined) ?? {});
+        for (const key of (params.additionalProperties as string[]) ?? []) push(`${e.instancePath}/${pointerSegment(key)}`, `unknown option \`${key}\`${didYouMean(key, known)}`);
         continue;
+      }
       case 'required':
         for (const key of (params.requiredProperties as string[]) ?? []) push(`${e.instancePath}/${pointerSegment(key)}`, 'is required');
         continue;
@@ -154,7 +157,7 @@ function collectUnknownKeys(owner: string, schema: unknown, value: unknown, poin
   if (props !== undefined) {
     for (const [k, v] of Object.entries(obj)) {
       if (k in props) collectUnknownKeys(owner, props[k], v, `${pointer}/${pointerSegment(k)}`, out);
-      else if (s[WARN_UNKNOWN] === true) out.push({ severity: 'warning', path: issuePath(owner, `${pointer}/${pointerSegment(k)}`), message: `unknown config key "${k}"` });
+      else if (s[WARN_UNKNOWN] === true) out.push({ severity: 'warning', path: issuePath(owner, `${pointer}/${pointerSegment(k)}`), message: `unknown config key "${k}"${didYouMean(k, Object.keys(props))}` });
     }
   }
   const pattern = s.patternProperties as Record<string, unknown> | undefined;

@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
 import { mkdirSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import type { DestinationStream, Logger } from 'pino';
+import { type ConfigChanges, configChanges, summarizeChanges } from '../config/config-changes.js';
 import { type ConfigIssue, formatIssue } from '../config/config-issue.js';
 import { resolveDataDir } from '../config/data-dir.js';
 import { durationMs } from '../config/duration.js';
@@ -36,6 +38,13 @@ export interface CreateGatewayOptions {
   readonly resolvePaths?: readonly string[];
   /** Makes provider upstreams (tests inject dispatchers). */
   readonly upstreamFactory?: UpstreamFactory;
+  /**
+   * Leave the plugins' `ready` work for {@link Gateway.ready}, so that the gateway can listen first:
+   * until it is ready, `/healthz` answers 200, `/readyz` 503 (`starting`) and every other request
+   * 503 with `Retry-After` (orchestrators see a live process during a long start). Default: `create`
+   * runs it, and the gateway is ready once created.
+   */
+  readonly deferReady?: boolean;
 }
 
 /** Where to listen (defaults from the config's `listen` section). */
@@ -50,6 +59,8 @@ export interface ListenOptions {
 export interface ReloadResult {
   /** Warnings of the new configuration. */
   readonly warnings: readonly ConfigIssue[];
+  /** What changed: sections, providers and plugins by name (never values). */
+  readonly changes: ConfigChanges;
 }
 
 async function readSource(config: CreateGatewayOptions['config']): Promise<{ raw: unknown; source?: string; warnings: readonly ConfigIssue[] }> {
@@ -77,12 +88,14 @@ export class Gateway {
   readonly #secrets: SecretRegistry;
   readonly #app: Koa;
   #runtime: Runtime;
+  #prepared: PreparedConfig;
   #server: Server | undefined;
   #retiring: Promise<void>[] = [];
   #closing: Promise<void> | undefined;
 
-  private constructor(options: CreateGatewayOptions, logger: Logger, secrets: SecretRegistry, dataDir: string, runtime: Runtime) {
+  private constructor(options: CreateGatewayOptions, logger: Logger, secrets: SecretRegistry, dataDir: string, runtime: Runtime, prepared: PreparedConfig) {
     this.#options = options;
+    this.#prepared = prepared;
     this.logger = logger;
     this.#secrets = secrets;
     this.dataDir = dataDir;
@@ -100,13 +113,22 @@ export class Gateway {
     const prepared = await prepareConfig({ raw, source, env, plugins: options.plugins, resolvePaths: options.resolvePaths });
     const secrets = new SecretRegistry();
     secrets.addAll(prepared.secrets);
-    const logger = options.logger ?? createLogger({ level: prepared.config.logging.level, secrets, destination: options.logDestination });
+    const logger =
+      options.logger ??
+      createLogger({
+        level: prepared.config.logging.level,
+        format: prepared.config.logging.format,
+        secrets,
+        destination: options.logDestination,
+        // Every line of a `--workers` process says which worker wrote it.
+        ...(cluster.isWorker && cluster.worker !== undefined ? { base: { worker: cluster.worker.id } } : {}),
+      });
     for (const w of [...parseWarnings, ...prepared.warnings]) logger.warn({ path: w.path }, formatIssue(w));
     const dataDir = resolveDataDir(options.dataDir, prepared.config.data_dir, env);
     mkdirSync(dataDir, { recursive: true });
     const tapStats: TapStatsTable = new Map();
-    const runtime = await Runtime.create(prepared.config, prepared.plugins, { logger, secrets, dataDir, upstreamFactory: options.upstreamFactory, tapStats });
-    const gateway = new Gateway(options, logger, secrets, dataDir, runtime);
+    const runtime = await Runtime.create(prepared.config, prepared.plugins, { logger, secrets, dataDir, upstreamFactory: options.upstreamFactory, tapStats }, { start: options.deferReady !== true });
+    const gateway = new Gateway(options, logger, secrets, dataDir, runtime, prepared);
     for (const [k, v] of tapStats) gateway.tapStats.set(k, v);
     return gateway;
   }
@@ -140,6 +162,16 @@ export class Gateway {
     return (req, res) => {
       if (!this.#runtime.serveDirect(req, res)) void koa(req, res);
     };
+  }
+
+  /**
+   * Runs the plugins' `ready` work when the gateway was created with `deferReady` (else it already
+   * ran; this resolves at once). Throws `TG_ERR_PLUGIN` when a plugin fails; close the gateway then.
+   */
+  async ready(): Promise<void> {
+    if (this.#runtime.ready) return;
+    await this.#runtime.start();
+    this.logger.info('tollgate ready');
   }
 
   /** Starts listening; resolves with the bound address. */
@@ -208,13 +240,15 @@ export class Gateway {
       tapStats: this.tapStats,
     });
     const previous = this.#runtime;
+    const changes = configChanges(this.#prepared, prepared);
     this.#runtime = next;
+    this.#prepared = prepared;
     this.logger.level = prepared.config.logging.level;
     const warnings = [...parseWarnings, ...prepared.warnings];
     for (const w of warnings) this.logger.warn({ path: w.path }, formatIssue(w));
-    this.logger.info({ inFlight: previous.inFlight }, 'configuration reloaded');
+    this.logger.info({ inFlight: previous.inFlight, changes }, `configuration reloaded: ${summarizeChanges(changes)}`);
     this.#retiring.push(this.#retire(previous));
-    return { warnings };
+    return { warnings, changes };
   }
 
   async #retire(runtime: Runtime): Promise<void> {

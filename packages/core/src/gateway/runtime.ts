@@ -27,6 +27,12 @@ import { modelsRoutes } from '../routes/models-route.js';
 import { apiError } from '../types/api-error.js';
 import { CORE_VERSION } from '../version.js';
 
+/** Paths served before the runtime is ready (orchestrators probe them during start-up). */
+const HEALTH_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+
+/** The answer to requests that arrive while `ready` taps still run. */
+const STARTING = apiError('unavailable', 'tollgate is starting; retry shortly', { code: 'starting', headers: { 'retry-after': '1' } });
+
 /** Dependencies shared by every runtime of a gateway. */
 export interface RuntimeDeps {
   /** Root logger. */
@@ -82,6 +88,7 @@ export class Runtime implements PipelineRuntime {
   #inFlight = 0;
   #idleWaiters: Array<() => void> = [];
   #ready = false;
+  #starting: Promise<void> | undefined;
   #closed = false;
 
   private constructor(config: GatewayConfig, hooks: TollgateHooks, formats: FormatRegistry, providers: ProviderRegistry, plugins: TollgatePlugin[], pluginRoutes: PluginRoutes, logger: Logger) {
@@ -110,10 +117,11 @@ export class Runtime implements PipelineRuntime {
 
   /**
    * Builds a runtime: creates and applies every plugin (collecting all failures), registers
-   * formats, opens provider pools and runs `ready`. Throws `TG_ERR_PLUGIN` listing every plugin
-   * that failed; nothing is left open then.
+   * formats, opens provider pools and runs `ready` (unless `start: false`: then call
+   * {@link start}). Throws `TG_ERR_PLUGIN` listing every plugin that failed; nothing is left open
+   * then.
    */
-  static async create(config: GatewayConfig, prepared: readonly PreparedPlugin[], deps: RuntimeDeps): Promise<Runtime> {
+  static async create(config: GatewayConfig, prepared: readonly PreparedPlugin[], deps: RuntimeDeps, options: { readonly start?: boolean } = {}): Promise<Runtime> {
     const hooks = createHooks();
     interceptTaps(hooks, deps.logger, deps.tapStats);
     const formats = new FormatRegistry();
@@ -176,14 +184,31 @@ export class Runtime implements PipelineRuntime {
       await providers.close();
       throw new TollgateError('TG_ERR_PLUGIN', `plugins failed to start:\n  ${errorMessage(err)}`, { cause: err });
     }
-    try {
-      await hooks.ready.promise({});
-      runtime.#ready = true;
-    } catch (err) {
-      await runtime.close().catch(() => undefined);
-      throw new TollgateError('TG_ERR_PLUGIN', `a plugin failed while starting: ${errorMessage(err)}`, { cause: err });
-    }
+    if (options.start !== false) await runtime.start();
     return runtime;
+  }
+
+  /** True once `ready` taps finished: the runtime serves every route (before: only health checks). */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /**
+   * Runs the `ready` taps (once; later calls wait for the same run). Until they finish, health
+   * checks answer (`/readyz` 503 `starting`) and every other request gets 503 with `Retry-After`.
+   * When a tap fails the runtime is closed and this throws `TG_ERR_PLUGIN`.
+   */
+  start(): Promise<void> {
+    this.#starting ??= this.hooks.ready.promise({}).then(
+      () => {
+        this.#ready = true;
+      },
+      async (err: unknown) => {
+        await this.close().catch(() => undefined);
+        throw new TollgateError('TG_ERR_PLUGIN', `a plugin failed while starting: ${errorMessage(err)}`, { cause: err });
+      },
+    );
+    return this.#starting;
   }
 
   /** Requests being served by this runtime. */
@@ -193,6 +218,11 @@ export class Runtime implements PipelineRuntime {
 
   /** Koa middleware entry: serves one request from the route table, counting it in flight. */
   dispatch(ctx: Context, next: Next): Promise<void> {
+    if (!this.#ready && !HEALTH_PATHS.has(ctx.path)) {
+      ctx.respond = false;
+      writeApiError(ctx.res, this.routes.envelopeFor(ctx.path), STARTING);
+      return Promise.resolve();
+    }
     return this.#track(this.routes.middleware(ctx, next));
   }
 
@@ -210,6 +240,10 @@ export class Runtime implements PipelineRuntime {
     const path = q === -1 ? url : url.slice(0, q);
     const adapter = this.routes.llmRoute(path);
     if (adapter === undefined) return false;
+    if (!this.#ready) {
+      writeApiError(res, adapter, STARTING);
+      return true;
+    }
     const target = { method: 'POST', path, querystring: q === -1 ? '' : url.slice(q + 1), params: {} };
     this.#track(serveLlmRequest(req, res, target, adapter, this)).catch((err: unknown) => {
       // serveLlmRequest answers its own failures; this is a bug's last line of defence.

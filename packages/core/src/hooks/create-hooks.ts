@@ -2,6 +2,7 @@ import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWat
 import type { AccessContext, CallerAccess } from '../types/capabilities.js';
 import type { Denial } from '../types/denial.js';
 import type { Exchange } from '../types/exchange.js';
+import type { HealthReport } from '../types/health.js';
 import type { IdentifyInput, Identity } from '../types/identity.js';
 import type { ModelDescription, ModelEntry, ModelsContext } from '../types/model-entry.js';
 import type { RequestContext, ToolCallContext } from '../types/request-context.js';
@@ -55,10 +56,12 @@ export interface TollgateHooks {
    */
   readonly access: AsyncSeriesWaterfallHook<[CallerAccess, AccessContext]>;
   /**
-   * Awaited by `GET /readyz`: the first tap that returns a reason (`"capture store unreachable"`)
-   * makes the gateway report not ready (503). Nothing returned: ready.
+   * Awaited by `GET /readyz` and by metrics scrapes: taps check the components they own, in
+   * parallel, and report each (`report.set('capture_store', await store.ping(), 'unreachable')`).
+   * A component down makes `/readyz` answer 503; the metrics plugin exports every component as
+   * `tollgate_component_up`. Keep a check short (a ping with a timeout).
    */
-  readonly checkReady: AsyncSeriesBailHook<[], string | undefined>;
+  readonly checkHealth: AsyncParallelHook<[HealthReport]>;
   /** Awaited once the runtime is built, before it serves: open spools, warm pools. */
   readonly ready: AsyncSeriesHook<[ReadyContext]>;
   /** Awaited once the runtime has drained: flush and release resources. */
@@ -66,7 +69,7 @@ export interface TollgateHooks {
 }
 
 /** Names of the hooks, in lifecycle order. */
-export const HOOK_NAMES = ['identify', 'onRequest', 'onToolCall', 'settle', 'onResponse', 'listModels', 'describeModels', 'access', 'checkReady', 'ready', 'close'] as const;
+export const HOOK_NAMES = ['identify', 'onRequest', 'onToolCall', 'settle', 'onResponse', 'listModels', 'describeModels', 'access', 'checkHealth', 'ready', 'close'] as const;
 
 /** Builds a fresh hook set; core freezes its own, tests make one each. */
 export function createHooks(): TollgateHooks {
@@ -79,7 +82,7 @@ export function createHooks(): TollgateHooks {
     listModels: new AsyncSeriesWaterfallHook(['models', 'context'], 'listModels'),
     describeModels: new AsyncSeriesWaterfallHook(['models', 'context'], 'describeModels'),
     access: new AsyncSeriesWaterfallHook(['access', 'context'], 'access'),
-    checkReady: new AsyncSeriesBailHook([], 'checkReady'),
+    checkHealth: new AsyncParallelHook(['report'], 'checkHealth'),
     ready: new AsyncSeriesHook(['context'], 'ready'),
     close: new AsyncSeriesHook([], 'close'),
   };

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { TollgateError } from '../errors.js';
 import type { FormatAdapter } from '../formats/format-adapter.js';
-import { apiError } from '../types/api-error.js';
+import { logRouteAccess } from '../pipeline/access-log.js';
+import { type ApiError, apiError } from '../types/api-error.js';
 import { PROBLEM_ENVELOPE } from './problem-envelope.js';
 import type { HttpMethod, RouteDefinition, RouteRegistry } from './route-definition.js';
 import { type RouteRuntime, routeMethods, serveRoute } from './serve-route.js';
@@ -119,6 +122,7 @@ export class RouteTable {
   readonly #literal = new Map<string, FormatAdapter>();
   readonly #middleware: (ctx: Context, next: Next) => Promise<unknown>;
   readonly #default: ErrorEnvelope;
+  readonly #rt: RouteRuntime;
 
   /**
    * Builds the table; throws `TG_ERR_ROUTE_CONFLICT` when two routes claim one method and path.
@@ -128,6 +132,7 @@ export class RouteTable {
    * @param rt what serving a route needs
    */
   constructor(formats: readonly FormatAdapter[], routes: readonly HttpRoute[], serveLlm: LlmServer, rt: RouteRuntime) {
+    this.#rt = rt;
     const taken = new Map<string, string>();
     const claim = (methods: readonly string[], path: string, owner: string): void => {
       for (const m of methods) {
@@ -157,9 +162,10 @@ export class RouteTable {
     this.#default = formats.find((f) => f.name === 'openai_chat') ?? PROBLEM_ENVELOPE;
     const routed = this.#router.routes();
     this.#middleware = async (ctx, next) => {
+      const start = performance.now();
       await routed(ctx as Parameters<typeof routed>[0], next);
       if (ctx.respond === false || ctx.body !== undefined || ctx.status !== 404 || ctx.headerSent) return;
-      this.#answerUnrouted(ctx);
+      this.#answerUnrouted(ctx, start);
     };
   }
 
@@ -180,24 +186,45 @@ export class RouteTable {
     return this.#middleware;
   }
 
+  /** The error envelope of a path: its LLM format, else that of the routes sharing its first segment. */
+  envelopeFor(path: string): ErrorEnvelope {
+    return this.#literal.get(path) ?? this.#envelopeByPrefix(path);
+  }
+
   /** Every route: methods, path pattern and who serves it (for the start-up log). */
   list(): RouteSummary[] {
     return this.#rows.map(({ methods, path, owner }) => ({ methods, path, owner }));
   }
 
-  /** 405 when the path is served with other methods, else 404 with a hint. */
-  #answerUnrouted(ctx: Context): void {
+  /**
+   * 405 when the path is served with other methods, else 404 with a hint; either way an access
+   * line with the path (at `warn` for a 404: usually a client with a wrong base URL).
+   */
+  #answerUnrouted(ctx: Context, start: number): void {
     ctx.respond = false;
+    const requestId = randomUUID();
     const matched = this.#router.match(ctx.path, ctx.method).path;
+    let error: ApiError;
+    let envelope: ErrorEnvelope;
     if (matched.length > 0) {
       const allow = [...new Set(matched.flatMap((layer) => layer.methods))];
       const row = this.#rowOfLayer.get(matched[0]?.name ?? '');
-      writeApiError(ctx.res, row?.envelope ?? this.#default, apiError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; use ${allow.filter((m) => m !== 'HEAD').join(' or ')}`, { headers: { allow: allow.join(', ') } }));
-      return;
+      envelope = row?.envelope ?? this.#default;
+      error = apiError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; use ${allow.filter((m) => m !== 'HEAD').join(' or ')}`, { headers: { allow: allow.join(', ') } });
+    } else {
+      const near = this.#nearest(ctx.path);
+      const hint = near === undefined ? '' : `; did you mean ${near.methods.filter((m) => m !== 'HEAD').join('/')} ${near.path}?`;
+      envelope = near?.envelope ?? this.#envelopeByPrefix(ctx.path);
+      error = apiError('not_found', `no route for ${ctx.method} ${ctx.path}${hint}`, { code: 'unknown_url' });
     }
-    const near = this.#nearest(ctx.path);
-    const hint = near === undefined ? '' : `; did you mean ${near.methods.filter((m) => m !== 'HEAD').join('/')} ${near.path}?`;
-    writeApiError(ctx.res, near?.envelope ?? this.#envelopeByPrefix(ctx.path), apiError('not_found', `no route for ${ctx.method} ${ctx.path}${hint}`, { code: 'unknown_url' }));
+    writeApiError(ctx.res, envelope, error, requestId);
+    if (this.#rt.accessLog) {
+      logRouteAccess(
+        this.#rt.logger,
+        { reqId: requestId, status: error.status, method: ctx.method, path: ctx.path, route: 'none', durationMs: performance.now() - start, error: error.message },
+        error.status === 404 ? 'warn' : 'info',
+      );
+    }
   }
 
   /**

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { SecretRegistry } from '../config/secret-registry.js';
 import { BatchedDestination } from './batched-destination.js';
@@ -40,12 +41,33 @@ export interface CreateLoggerOptions {
   readonly secrets?: SecretRegistry;
   /** Where lines go (default: asynchronous stdout). */
   readonly destination?: DestinationStream;
-  /** Extra base bindings. */
+  /** Extra base bindings (`{ worker: 2 }` in a `--workers` process). */
   readonly base?: Record<string, unknown>;
+  /**
+   * `json`: one JSON object per line; `pretty`: coloured, human-readable lines through
+   * `pino-pretty` (for a terminal). Default: `pretty` when stdout is a TTY and no `destination` is
+   * given, else `json`.
+   */
+  readonly format?: LogFormat;
+}
+
+/** How log lines are written. */
+export type LogFormat = 'json' | 'pretty';
+
+/** The log format used when the config does not say: pretty in a terminal, JSON otherwise. */
+export function defaultLogFormat(): LogFormat {
+  return process.stdout.isTTY === true ? 'pretty' : 'json';
+}
+
+/** A pino-pretty stream to stdout (loaded only when pretty logs are asked for). */
+function prettyStdout(): DestinationStream {
+  const require = createRequire(import.meta.url);
+  const pretty = require('pino-pretty') as (options: Record<string, unknown>) => DestinationStream;
+  return pretty({ colorize: process.stdout.isTTY === true && process.env.NO_COLOR === undefined, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name', singleLine: true, sync: false });
 }
 
 /**
- * Creates the root logger: JSON lines, field redaction of credentials, and a final scrub of
+ * Creates the root logger: JSON lines (or pretty ones, see {@link CreateLoggerOptions.format}), field redaction of credentials, and a final scrub of
  * every registered secret from the serialised line. Default destination is an asynchronous
  * stdout stream (logging never blocks the event loop) written in batches: once
  * {@link LOG_BATCH_CHARS} have collected, else {@link LOG_FLUSH_INTERVAL_MS} after the first
@@ -56,9 +78,12 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const secrets = options.secrets;
   const pinoOptions: LoggerOptions = {
     level: options.level ?? 'info',
-    base: { name: 'tollgate', ...options.base },
+    // pid identifies the process (and `worker` a --workers worker); no hostname or name on every line.
+    base: { pid: process.pid, ...options.base },
     redact: { paths: [...REDACT_PATHS], censor: '***' },
     hooks: secrets === undefined ? {} : { streamWrite: (line: string) => secrets.scrub(line) },
   };
-  return pino(pinoOptions, options.destination ?? new BatchedDestination({ fd: 1, batchChars: LOG_BATCH_CHARS, intervalMs: LOG_FLUSH_INTERVAL_MS }));
+  const format = options.format ?? (options.destination === undefined ? defaultLogFormat() : 'json');
+  const destination = options.destination ?? (format === 'pretty' ? prettyStdout() : new BatchedDestination({ fd: 1, batchChars: LOG_BATCH_CHARS, intervalMs: LOG_FLUSH_INTERVAL_MS }));
+  return pino(pinoOptions, destination);
 }

@@ -23,36 +23,45 @@ function accessLoggerOf(root: Logger): Logger {
 
 /**
  * Writes the one access line of a request through the root logger `root`, bound to the request id
- * like the request's own logger: status, model, provider, identity, timings, tool calls, decisions.
+ * like the request's own logger: status, path, model, provider, identity, timings, tool calls,
+ * decisions. Short: no method (always POST) or format (the path says it), zero counts left out.
+ * At `warn` when the provider answered 4xx/5xx or the gateway answered 5xx, else `info`.
  */
 export function logAccess(root: Logger, e: Exchange): void {
-  if (!root.isLevelEnabled('info')) return;
-  const blocked = e.toolDecisions.filter((d) => d.outcome === 'blocked').length;
-  const stripped = e.toolDecisions.filter((d) => d.outcome === 'stripped').length;
+  const warn = (e.upstreamStatus !== undefined && e.upstreamStatus >= 400) || e.status >= 500;
+  if (!root.isLevelEnabled(warn ? 'warn' : 'info')) return;
   const line: Record<string, unknown> = {
     reqId: e.requestId,
     status: e.status,
-    method: e.method,
     path: e.path,
-    format: e.format,
     model: e.model,
     provider: e.provider?.id,
     identity: e.identity?.login,
     resolver: e.identity?.resolver,
-    stream: e.streamed,
     durationMs: Math.round(e.timings.durationMs * 100) / 100,
-    toolCalls: e.toolCalls.length,
-    inputTokens: e.usage.inputTokens,
-    outputTokens: e.usage.outputTokens,
   };
   if (e.timings.firstByteMs !== undefined) line.ttfbMs = Math.round(e.timings.firstByteMs * 100) / 100;
+  if (e.streamed) line.stream = true;
   if (e.upstreamStatus !== undefined && e.upstreamStatus !== e.status) line.upstreamStatus = e.upstreamStatus;
-  if (blocked > 0) line.toolCallsBlocked = blocked;
-  if (stripped > 0) line.toolCallsStripped = stripped;
+  if (e.toolCalls.length > 0) {
+    line.toolCalls = e.toolCalls.length;
+    let blocked = 0;
+    let stripped = 0;
+    for (const d of e.toolDecisions) {
+      if (d.outcome === 'blocked') blocked++;
+      else if (d.outcome === 'stripped') stripped++;
+    }
+    if (blocked > 0) line.toolCallsBlocked = blocked;
+    if (stripped > 0) line.toolCallsStripped = stripped;
+  }
+  if (e.usage.inputTokens > 0) line.inputTokens = e.usage.inputTokens;
+  if (e.usage.outputTokens > 0) line.outputTokens = e.usage.outputTokens;
   if (e.decisions.length > 0) line.decisions = e.decisions.map((d) => `${d.plugin}:${d.subject}=${d.allowed ? 'allow' : 'deny'}${d.reason ? ` (${d.reason})` : ''}`);
   if (e.aborted) line.aborted = true;
   if (e.error !== undefined) line.error = e.error.message;
-  accessLoggerOf(root).info(line, 'request completed');
+  const access = accessLoggerOf(root);
+  if (warn) access.warn(line, 'request completed');
+  else access.info(line, 'request completed');
 }
 
 /** The access line of a request to a route other than an LLM API (`/v1/models`, a plugin's route). */
@@ -79,9 +88,12 @@ export interface RouteAccessLine {
   readonly extra?: Readonly<Record<string, unknown>>;
 }
 
-/** Writes the one access line of a request served by a route other than an LLM API. */
-export function logRouteAccess(root: Logger, line: RouteAccessLine): void {
-  if (!root.isLevelEnabled('info')) return;
+/**
+ * Writes the one access line of a request served by a route other than an LLM API: at `warn` for a
+ * path no route serves (404 `unknown_url`, a misrouted client) and for 5xx, else `info`.
+ */
+export function logRouteAccess(root: Logger, line: RouteAccessLine, level: 'info' | 'warn' = line.status >= 500 ? 'warn' : 'info'): void {
+  if (!root.isLevelEnabled(level)) return;
   const { extra, durationMs, ...fields } = line;
-  accessLoggerOf(root).info({ ...fields, durationMs: Math.round(durationMs * 100) / 100, ...extra }, 'request completed');
+  accessLoggerOf(root)[level]({ ...fields, durationMs: Math.round(durationMs * 100) / 100, ...extra }, 'request completed');
 }

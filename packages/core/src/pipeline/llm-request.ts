@@ -18,6 +18,7 @@ import { ApiErrorException, apiError } from '../types/api-error.js';
 import type { Identity } from '../types/identity.js';
 import type { JsonObject } from '../types/json.js';
 import { MapStateBag } from '../types/state-key.js';
+import { didYouMean } from '../text/did-you-mean.js';
 import { logAccess } from './access-log.js';
 import { decideToolCall } from './decide-tool-call.js';
 import { denialError } from './denial-error.js';
@@ -144,7 +145,13 @@ class LlmRequest {
       const identity = await identifyCaller(this.#rt.hooks, this.#req, query, this.#requestId);
       this.#draft.identity = identity;
       const { raw, body } = await readJsonBody(this.#req, { maxBytes: this.#rt.limits.maxBodyBytes, maxDepth: this.#rt.limits.maxJsonDepth });
-      const { ctx, provider } = this.#route(identity, query, raw, body);
+      let routed: RoutedRequest;
+      try {
+        routed = this.#route(identity, query, raw, body);
+      } catch (err) {
+        throw await this.#withModelHint(err, identity);
+      }
+      const { ctx, provider } = routed;
       await this.#authorize(ctx);
       const upstream = await this.#forward(ctx, provider, query);
       await this.#relay(ctx, provider, upstream);
@@ -183,6 +190,23 @@ class LlmRequest {
     draft.model = routed.ctx.model;
     this.#ctx = routed.ctx;
     return routed;
+  }
+
+  /**
+   * An unknown model's 404 with "did you mean" among the models the caller may use (`listModels`,
+   * so grants hide what others may use); any other error as it is. Only on this failure path.
+   */
+  async #withModelHint(err: unknown, identity: Identity): Promise<unknown> {
+    if (!(err instanceof ApiErrorException) || err.apiError.code !== 'model_not_found') return err;
+    const hooks = this.#rt.hooks;
+    let models = this.#rt.providers.models();
+    try {
+      if (hooks.listModels.isUsed()) models = await hooks.listModels.promise(models, { identity, log: this.#logOf() });
+    } catch {
+      return err; // a caller who may list nothing gets no hint
+    }
+    const hint = didYouMean(this.#draft.model, models.map((m) => m.id));
+    return hint === '' ? err : new ApiErrorException({ ...err.apiError, message: `${err.apiError.message}${hint}` });
   }
 
   /** Runs `onRequest`; a returned denial refuses the request. */

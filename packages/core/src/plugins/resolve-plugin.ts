@@ -1,8 +1,46 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { exports as resolveExports } from 'resolve.exports';
 import { TollgateError, errorMessage } from '../errors.js';
+import { didYouMean } from '../text/did-you-mean.js';
+
+/** First-party plugin names (suggested for typos even when not installed). */
+const FIRST_PARTY = ['grants', 'webhook', 'oso', 'tailscale', 'metrics', 'otel'];
+
+/**
+ * Short names of the plugin packages installed where `baseDirs` resolve from
+ * (`@tollgate/plugin-x`, `tollgate-plugin-x`, `@scope/tollgate-plugin-x` → `x`, `@scope/x`).
+ */
+export function installedPluginNames(baseDirs: readonly string[]): string[] {
+  const names = new Set<string>();
+  const list = (dir: string): string[] => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  for (const base of baseDirs) {
+    let current = resolvePath(base);
+    for (;;) {
+      const modules = join(current, 'node_modules');
+      for (const entry of list(modules)) {
+        if (entry.startsWith('tollgate-plugin-')) {
+          names.add(entry.slice('tollgate-plugin-'.length));
+        } else if (entry === '@tollgate') {
+          for (const p of list(join(modules, entry))) if (p.startsWith('plugin-')) names.add(p.slice('plugin-'.length));
+        } else if (entry.startsWith('@')) {
+          for (const p of list(join(modules, entry))) if (p.startsWith('tollgate-plugin-')) names.add(`${entry}/${p.slice('tollgate-plugin-'.length)}`);
+        }
+      }
+      const parent = dirname(current);
+      if (parent === current) break;
+      current = parent;
+    }
+  }
+  return [...names];
+}
 
 /** Where and how plugin modules are looked up. */
 export interface ResolvePluginOptions {
@@ -75,7 +113,8 @@ function pickExport(mod: Record<string, unknown>): unknown {
 /**
  * Finds and imports a plugin module: a local path (relative to the first base directory), or
  * a package by the candidates of {@link pluginPackageCandidates}, searched from every base
- * directory. Throws `TG_ERR_PLUGIN_NOT_FOUND` listing what was tried, or `TG_ERR_PLUGIN_INVALID`
+ * directory. Throws `TG_ERR_PLUGIN_NOT_FOUND` naming the packages looked for (and the closest
+ * installed plugin name), or `TG_ERR_PLUGIN_INVALID`
  * when the module cannot be loaded.
  */
 export async function importPlugin(spec: string, options: ResolvePluginOptions): Promise<ImportedPlugin> {
@@ -90,7 +129,6 @@ export async function importPlugin(spec: string, options: ResolvePluginOptions):
   } else {
     outer: for (const pkg of pluginPackageCandidates(spec)) {
       for (const base of options.baseDirs) {
-        tried.push(`${pkg} (from ${base})`);
         const dir = findPackageDir(pkg, base);
         if (dir !== undefined) {
           file = packageEntry(dir);
@@ -101,7 +139,12 @@ export async function importPlugin(spec: string, options: ResolvePluginOptions):
     }
   }
   if (file === undefined) {
-    throw new TollgateError('TG_ERR_PLUGIN_NOT_FOUND', `no plugin "${spec}" found (tried ${tried.join(', ')})`);
+    if (isPathSpec(spec)) throw new TollgateError('TG_ERR_PLUGIN_NOT_FOUND', `no plugin file ${tried[0] ?? spec}`);
+    const hint = didYouMean(spec, new Set([...FIRST_PARTY, ...installedPluginNames(options.baseDirs)]));
+    throw new TollgateError(
+      'TG_ERR_PLUGIN_NOT_FOUND',
+      `no plugin "${spec}" installed${hint} (looked for ${pluginPackageCandidates(spec).join(', ')} from ${options.baseDirs.join(', ')})`,
+    );
   }
   let mod: Record<string, unknown>;
   try {

@@ -49,6 +49,8 @@ export interface QueueSlot {
   readonly ts: number;
   /** Serialized body, once known. */
   body: Buffer | undefined;
+  /** Extra headers of the delivery (the `headers` extension hook), kept in memory only. */
+  readonly headers: Readonly<Record<string, string>> | undefined;
   /** Slot state. */
   state: 'waiting' | 'ready' | 'cancelled';
 }
@@ -59,6 +61,7 @@ interface QueueRecord {
   readonly ts: number;
   readonly ref: SpoolRef | undefined;
   readonly size: number;
+  readonly headers: Readonly<Record<string, string>> | undefined;
   body: Buffer | undefined;
   attempts: number;
   state: 'pending' | 'inflight' | 'done';
@@ -105,8 +108,8 @@ export class DeliveryQueue {
   }
 
   /** Reserves the next place in the queue for an event whose body is still being built. */
-  reserve(id: string, event: PostResponseEvent, ts: number): QueueSlot {
-    const slot: QueueSlot = { id, event, ts, body: undefined, state: 'waiting' };
+  reserve(id: string, event: PostResponseEvent, ts: number, headers?: Readonly<Record<string, string>>): QueueSlot {
+    const slot: QueueSlot = { id, event, ts, body: undefined, headers, state: 'waiting' };
     this.#slots.push(slot);
     return slot;
   }
@@ -130,7 +133,7 @@ export class DeliveryQueue {
     const records: QueueRecord[] = claimed.map(({ ref, record }) => {
       const keep = this.#memBytes + record.body.length <= this.#deps.options.memoryBytes;
       if (keep) this.#memBytes += record.body.length;
-      return { id: record.meta.id, event: record.meta.event, ts: record.meta.ts, ref, size: record.body.length, body: keep ? record.body : undefined, attempts: 0, state: 'pending' };
+      return { id: record.meta.id, event: record.meta.event, ts: record.meta.ts, ref, size: record.body.length, headers: undefined, body: keep ? record.body : undefined, attempts: 0, state: 'pending' };
     });
     this.#records = [...records, ...this.#records.slice(this.#head).filter((r) => r.state !== 'done')];
     this.#head = 0;
@@ -183,7 +186,7 @@ export class DeliveryQueue {
     }
     const keep = this.#memBytes + body.length <= options.memoryBytes;
     if (keep) this.#memBytes += body.length;
-    this.#records.push({ id: slot.id, event: slot.event, ts: slot.ts, ref, size: body.length, body: keep ? body : undefined, attempts: 0, state: 'pending' });
+    this.#records.push({ id: slot.id, event: slot.event, ts: slot.ts, ref, size: body.length, headers: slot.headers, body: keep ? body : undefined, attempts: 0, state: 'pending' });
     this.#open++;
   }
 
@@ -266,7 +269,7 @@ export class DeliveryQueue {
         event: rec.event,
         attempt,
         body,
-        headers: deliveryHeaders(endpoint, rec.id, rec.event, attempt, body, clock.now(), this.#deps.userAgent),
+        headers: { ...rec.headers, ...deliveryHeaders(endpoint, rec.id, rec.event, attempt, body, clock.now(), this.#deps.userAgent) },
         signal: controller.signal,
         maxReplyBytes: 0,
       });

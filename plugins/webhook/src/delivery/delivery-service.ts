@@ -14,7 +14,7 @@ import type { HookGauges } from '../counters.js';
 import { type RootMember, type SpoolRoot, ownerGoneCheck, spoolRoot } from '../spool/process-registry.js';
 import { parseSegmentFileName } from '../spool/segment.js';
 import { HOOKS_DIR } from '../spool/spool-layout.js';
-import { type HookStats, POST_RESPONSE_EVENTS, SKIP_DELIVERY, type WebhookHooks } from '../types.js';
+import { type HookEndpointInfo, type HookStats, POST_RESPONSE_EVENTS, type PostResponseEvent, SKIP_DELIVERY, type WebhookHooks } from '../types.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import type { HookCounters } from '../counters.js';
 
@@ -211,6 +211,7 @@ export class DeliveryService implements RootMember {
         }
         parts ??= exchangeParts(exchange);
         const id = deliveryId(exchange.requestId, name, event);
+        const extra = this.#extraHeaders(endpoint.info, event, id, exchange);
         const data = postResponseData(exchange, parts, wiring.send, caps);
         const serialize = (body: unknown): Buffer => Buffer.from(body === data ? serializeHookCallData(data, cache) : (JSON.stringify(body) ?? 'null'));
         const fail = (err: unknown): void => {
@@ -226,11 +227,11 @@ export class DeliveryService implements RootMember {
             fail(err); // e.g. a plugin stored a BigInt in the cost or quota state
             continue;
           }
-          queue.fill(queue.reserve(id, event, now), body);
+          queue.fill(queue.reserve(id, event, now, extra), body);
           continue;
         }
         // Reserved now so the event keeps its place; always filled or cancelled, or the queue would wait for it.
-        const slot = queue.reserve(id, event, now);
+        const slot = queue.reserve(id, event, now, extra);
         const shaping = this.#init.hooks.shapePayload
           .promise(data, { hook: endpoint.info, event, deliveryId: id, data, exchange })
           .then((shaped) => (shaped === SKIP_DELIVERY ? queue.cancel(slot) : queue.fill(slot, serialize(shaped))))
@@ -275,6 +276,17 @@ export class DeliveryService implements RootMember {
       if (claimed.length === 0) continue;
       this.#queues.get(name)?.addClaimed(claimed);
       this.#init.log.info({ hook: name, events: claimed.length }, 'took over undelivered hook events');
+    }
+  }
+
+  /** Extra headers from the `headers` extension hook; a failing tap costs them, never the delivery. */
+  #extraHeaders(hook: HookEndpointInfo, event: PostResponseEvent, id: string, exchange: Exchange): Readonly<Record<string, string>> | undefined {
+    if (!this.#init.hooks.headers.isUsed()) return undefined;
+    try {
+      return this.#init.hooks.headers.call({}, { hook, event, deliveryId: id, exchange });
+    } catch (err) {
+      this.#init.log.error({ err, hook: hook.name, event }, 'a webhook headers tap failed; delivering without its headers');
+      return undefined;
     }
   }
 
