@@ -56,4 +56,15 @@ export { type GatewayConfig } from './config/gateway-config.js';
 export { duration, byteSize, byteSizeValue, type ProviderConfig, type ListenConfig, type LimitsConfig, type IdentityConfig, type LoggingConfig, type PluginEntry } from './config/core-schema.js';
 export { closestMatch, didYouMean } from './text/did-you-mean.js';
 export { parseHeaderLines } from './providers/header-lines.js';
+export {
+  mkdirPrivate,
+  openPrivate,
+  writeFilePrivate,
+  appendFilePrivate,
+  writeFileAtomicPrivate,
+  tightenPrivate,
+  formatMode,
+  PRIVATE_FILE_MODE,
+  PRIVATE_DIR_MODE,
+} from './fs/private-fs.js';
 export { createLogger, defaultLogFormat, REDACT_PATHS, type CreateLoggerOptions, type LogFormat } from './logging/create-logger.js';

@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import { mkdirSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
@@ -13,6 +12,7 @@ import { loadConfigFile } from '../config/load-config-file.js';
 import { type PluginInput, type PreparedConfig, prepareConfig } from '../config/prepare-config.js';
 import { SecretRegistry } from '../config/secret-registry.js';
 import { TollgateError } from '../errors.js';
+import { formatMode, mkdirPrivate } from '../fs/private-fs.js';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
 import type { TapStatsTable } from '../hooks/tap-interceptor.js';
 import { createLogger } from '../logging/create-logger.js';
@@ -125,7 +125,11 @@ export class Gateway {
       });
     for (const w of [...parseWarnings, ...prepared.warnings]) logger.warn({ path: w.path }, formatIssue(w));
     const dataDir = resolveDataDir(options.dataDir, prepared.config.data_dir, env);
-    mkdirSync(dataDir, { recursive: true });
+    // Created 0700; an existing one is the operator's (it may be shared): reported, not changed.
+    const wider = await mkdirPrivate(dataDir);
+    if (wider !== undefined) {
+      logger.warn({ dataDir, mode: formatMode(wider) }, `the data directory is open to other users (mode ${formatMode(wider)}); it holds undelivered hook events with prompts and answers: chmod 700 it`);
+    }
     const tapStats: TapStatsTable = new Map();
     const runtime = await Runtime.create(prepared.config, prepared.plugins, { logger, secrets, dataDir, upstreamFactory: options.upstreamFactory, tapStats }, { start: options.deferReady !== true });
     const gateway = new Gateway(options, logger, secrets, dataDir, runtime, prepared);
