@@ -272,6 +272,50 @@ describe('webhook spool', () => {
       assert.ok(files.includes(`000000000000001-000001-${owner}@${owner}.log`));
     });
 
+    it('ignores and reports folders and stray files in the spool: start-up goes on and left events are still delivered', async () => {
+      const dataDir = tempDir();
+      const root = join(dataDir, 'webhook');
+      const dir = join(root, hookDirName('audit'));
+      const dead = deadPid();
+      const owner = `${me().host}-${dead}-0dead`;
+      writeOwner(root, me().host, dead);
+      leaveSegment(dataDir, owner, 2, 0);
+      // A folder named like a segment and like an ack file, a stray file and folder beside them,
+      // a stray file among the hook folders, a folder where a status file belongs, junk at the root.
+      mkdirSync(join(dir, `000000000000002-000001-${owner}@${owner}.log`));
+      mkdirSync(join(dir, `000000000000002-000001-${owner}.ack`));
+      writeFileSync(join(dir, 'notes.txt'), 'not a segment');
+      mkdirSync(join(dir, 'backup'));
+      writeFileSync(join(root, 'hooks', 'README'), 'junk');
+      mkdirSync(join(root, 'owners', 'aaaaaaaa-1.json'));
+      writeFileSync(join(root, 'stray.bin'), 'junk');
+      gw = await start(dataDir);
+      await receiver.waitFor(2);
+      await eventually(() => webhookStats(gw!.gateway)?.audit?.sent === 2, 'the left events sent');
+      const ignored = gw.logs.withMessage('hook spool: ignored an entry that is not part of the spool').map((l) => String(l.path).slice(root.length));
+      assert.deepEqual(ignored.sort(), [
+        '/hooks/README',
+        '/hooks/audit/000000000000002-000001-' + owner + '.ack',
+        '/hooks/audit/000000000000002-000001-' + owner + '@' + owner + '.log',
+        '/hooks/audit/backup',
+        '/hooks/audit/notes.txt',
+        '/owners/aaaaaaaa-1.json',
+        '/stray.bin',
+      ].sort());
+      await chat(gw);
+      await receiver.waitFor(3);
+    });
+
+    it('a stray file where a hook folder belongs leaves that hook in memory only, and the gateway starts', async () => {
+      const dataDir = tempDir();
+      mkdirSync(join(dataDir, 'webhook', 'hooks'), { recursive: true });
+      writeFileSync(join(dataDir, 'webhook', hookDirName('audit')), 'junk');
+      gw = await start(dataDir);
+      assert.equal(gw.logs.withMessage('hook spool cannot be opened; events of this hook are kept in memory only').length, 1);
+      await chat(gw);
+      await receiver.waitFor(1);
+    });
+
     it('warns about spooled events of a hook that is no longer configured, and keeps them', async () => {
       const dataDir = tempDir();
       const dir = join(dataDir, 'webhook', hookDirName('old-hook'));

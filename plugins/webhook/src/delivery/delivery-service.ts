@@ -13,6 +13,7 @@ import { newOwnerTag } from '../spool/process-identity.js';
 import type { HookGauges } from '../counters.js';
 import { type RootMember, type SpoolRoot, ownerGoneCheck, spoolRoot } from '../spool/process-registry.js';
 import { parseSegmentFileName } from '../spool/segment.js';
+import { auditSpool } from '../spool/spool-hygiene.js';
 import { HOOKS_DIR } from '../spool/spool-layout.js';
 import { type HookEndpointInfo, type HookStats, POST_RESPONSE_EVENTS, type PostResponseEvent, SKIP_DELIVERY, type WebhookHooks } from '../types.js';
 import { DeliveryQueue } from './delivery-queue.js';
@@ -120,11 +121,11 @@ export class DeliveryService implements RootMember {
     const memoryBytes = byteSizeValue(options.delivery.memory_bytes);
     const retry = { initialMs: durationMs(options.delivery.retry_initial), maxMs: durationMs(options.delivery.retry_max), maxRetryAfterMs: durationMs(options.delivery.max_retry_after) };
     const maxAgeMs = durationMs(options.delivery.max_age);
-    for (const endpoint of endpoints.values()) {
-      if (endpoint.config.disabled || endpoint.transport === undefined) continue;
-      let spool: HookSpool | undefined;
-      if (spoolOptions.enabled) {
-        spool = new HookSpool(this.#root.root, endpoint.name, this.ownerTag, {
+    const live = [...endpoints.values()].filter((e) => !e.config.disabled && e.transport !== undefined);
+    if (spoolOptions.enabled && live.length > 0) {
+      await this.#auditSpool();
+      for (const endpoint of live) {
+        const spool = new HookSpool(this.#root.root, endpoint.name, this.ownerTag, {
           segmentBytes: Math.max(1024, Math.min(byteSizeValue(spoolOptions.segment_bytes), Math.floor(byteSizeValue(spoolOptions.max_bytes) / 4))),
           maxBytes: byteSizeValue(spoolOptions.max_bytes),
           syncEveryWrite: spoolOptions.fsync === 'always',
@@ -132,14 +133,23 @@ export class DeliveryService implements RootMember {
           onError: (err, what) => log.error({ err, hook: endpoint.name }, `hook spool ${what} failed`),
           onDamage: (file, corrupt, torn) => log.warn({ hook: endpoint.name, file, corrupt, torn }, 'hook spool segment had damaged records; they were skipped'),
         });
+        try {
+          await spool.open();
+        } catch (err) {
+          // E.g. a stray file where the hook's folder belongs: this hook queues in memory only.
+          log.error({ err, hook: endpoint.name, dir: spool.dir }, 'hook spool cannot be opened; events of this hook are kept in memory only');
+          continue;
+        }
         this.#spools.set(endpoint.name, spool);
       }
+    }
+    for (const endpoint of live) {
       this.#queues.set(
         endpoint.name,
         new DeliveryQueue({
           endpoint,
-          transport: endpoint.transport,
-          spool,
+          transport: endpoint.transport as NonNullable<typeof endpoint.transport>,
+          spool: this.#spools.get(endpoint.name),
           counters: this.#root.counters(endpoint.name),
           options: { concurrency: endpoint.concurrency, memoryBytes, retry, maxAgeMs },
           clock: this.#init.clock,
@@ -149,16 +159,15 @@ export class DeliveryService implements RootMember {
       );
     }
     this.#persistent = this.#spools.size > 0;
+    await this.#root.join(this);
     if (this.#persistent) {
-      await this.#root.join(this);
-      for (const spool of this.#spools.values()) await spool.open();
       await this.#claim();
       if (spoolOptions.fsync === 'interval') {
         this.#fsyncTimer = setInterval(() => {
           for (const s of this.#spools.values()) s.sync().catch(() => undefined);
         }, durationMs(spoolOptions.fsync_interval)).unref();
       }
-    } else await this.#root.join(this);
+    }
     if (spoolOptions.enabled) await this.#warnAboutOrphans();
     this.#state = 'ready';
   }
@@ -288,6 +297,21 @@ export class DeliveryService implements RootMember {
       this.#init.log.error({ err, hook: hook.name, event }, 'a webhook headers tap failed; delivering without its headers');
       return undefined;
     }
+  }
+
+  /**
+   * Makes the spool private (`0700` folders, `0600` files, also what an earlier version or another
+   * umask left wider) and reports what does not belong in it; such entries are never read, so a
+   * stray file or folder cannot stop start-up.
+   */
+  async #auditSpool(): Promise<void> {
+    const { log } = this.#init;
+    const audit = await auditSpool(this.#root.root);
+    if (audit.tightened.length > 0) {
+      log.warn({ root: this.#root.root, tightened: audit.tightened.slice(0, 20), count: audit.tightened.length }, 'hook spool files were readable by other users; set to owner-only (0600 files, 0700 folders)');
+    }
+    for (const entry of audit.ignored.slice(0, 20)) log.warn({ path: entry.path, reason: entry.reason }, 'hook spool: ignored an entry that is not part of the spool');
+    if (audit.ignored.length > 20) log.warn({ root: this.#root.root, count: audit.ignored.length }, 'hook spool: ignored more entries that are not part of the spool');
   }
 
   #reportOnce(hook: string, problem: string): void {

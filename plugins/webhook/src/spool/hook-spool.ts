@@ -1,5 +1,6 @@
-import { mkdir, readFile, readdir, unlink, writeFile } from 'node:fs/promises';
+import { readFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mkdirPrivate, writeFilePrivate } from '@tollgate/core';
 import type { DecodedRecord, RecordMeta } from './record-codec.js';
 import { encodeRecord } from './record-codec.js';
 import { ACK_EXT, Segment, SpoolRecord, parseSegmentFileName } from './segment.js';
@@ -74,10 +75,16 @@ export class HookSpool {
     this.#options = options;
   }
 
-  /** Creates the directory and its `hook.json`. */
+  /** Creates the directory (`0700`) and its `hook.json` (`0600`). */
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    if ((await readSpoolHookName(this.dir)) === undefined) await writeFile(join(this.dir, HOOK_META_FILE), `${JSON.stringify({ name: this.hook })}\n`);
+    await mkdirPrivate(this.dir, { tighten: true });
+    if ((await readSpoolHookName(this.dir)) !== undefined) return;
+    try {
+      await writeFilePrivate(join(this.dir, HOOK_META_FILE), `${JSON.stringify({ name: this.hook })}\n`);
+    } catch (err) {
+      // Only tools read it (`hooks status`, the orphan warning): a stray entry in its place is reported, not fatal.
+      this.#options.onError(err, `writing ${HOOK_META_FILE}`);
+    }
   }
 
   /** Bytes held in this instance's segments of the hook. */
@@ -128,7 +135,9 @@ export class HookSpool {
    * refused: data already on disk is not dropped.
    */
   async claim(isGone: (owner: string) => Promise<boolean>): Promise<ClaimedRecord[]> {
-    const all = await readdir(this.dir);
+    // Only regular files: a directory or other entry named like a segment is not one (the spool
+    // audit at start-up reports it); it must not stop the claim, nor start-up.
+    const all = (await readdir(this.dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
     const files = all.filter((f) => parseSegmentFileName(f) !== undefined).sort();
     // An ack file without its segment, whose creator is gone, was left by a removal cut short.
     const bases = new Set(files.map((f) => (parseSegmentFileName(f) as { base: string }).base));
@@ -142,7 +151,13 @@ export class HookSpool {
     for (const file of files) {
       const { owner } = parseSegmentFileName(file) as { base: string; owner: string };
       if (owner === this.#owner || !(await isGone(owner))) continue;
-      const claimed = await Segment.claim(this.dir, file, this.#owner, { syncEveryWrite: false, onError: this.#options.onError });
+      let claimed: Awaited<ReturnType<typeof Segment.claim>>;
+      try {
+        claimed = await Segment.claim(this.dir, file, this.#owner, { syncEveryWrite: false, onError: this.#options.onError });
+      } catch (err) {
+        this.#options.onError(err, `claim of ${file}`);
+        continue;
+      }
       if (claimed === undefined) continue;
       if (claimed.corrupt > 0 || claimed.torn) this.#options.onDamage(file, claimed.corrupt, claimed.torn);
       const segment = claimed.segment;

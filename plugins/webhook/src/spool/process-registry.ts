@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { mkdirPrivate, writeFileAtomicPrivate } from '@tollgate/core';
 import { type HookGauges, HookCounters } from '../counters.js';
 import type { HookStats } from '../types.js';
 import { parseOwnerTag, pidAlive, processIdentity } from './process-identity.js';
@@ -123,10 +124,8 @@ export class SpoolRoot {
       const id = processIdentity();
       const path = ownerFilePath(this.root, id.host, id.pid);
       const status: OwnerStatus = { pid: id.pid, hostname: hostname(), host: id.host, boot: id.boot, startedAt: this.#startedAt, updatedAt: Date.now(), hooks: this.stats() };
-      await mkdir(dirname(path), { recursive: true });
-      const tmp = `${path}.${process.pid}.tmp`;
-      await writeFile(tmp, `${JSON.stringify(status)}\n`);
-      await rename(tmp, path);
+      await mkdirPrivate(dirname(path), { tighten: true });
+      await writeFileAtomicPrivate(path, `${JSON.stringify(status)}\n`, { sync: false });
     });
     return this.#writing;
   }

@@ -1,5 +1,6 @@
-import { type FileHandle, appendFile, open, readFile, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { appendFilePrivate, openPrivate, tightenPrivate } from '@tollgate/core';
 import { type DecodedRecord, decodeRecords } from './record-codec.js';
 
 /** File extension of segment files. */
@@ -27,7 +28,10 @@ export async function readAcks(path: string): Promise<Set<number>> {
   try {
     text = await readFile(path, 'latin1');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+    // Missing: nothing acknowledged yet. A directory in its place (reported by the spool audit)
+    // holds no acks either: its segment's records are delivered again rather than lost.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EISDIR') return new Set();
     throw err;
   }
   const acked = new Set<number>();
@@ -158,6 +162,7 @@ export class Segment {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
+    await tightenPrivate(target);
     const data = await readFile(target);
     const acked = await readAcks(join(dir, `${parsed.base}${ACK_EXT}`));
     const decoded = decodeRecords(data);
@@ -328,7 +333,7 @@ export class Segment {
     if (this.#fh !== undefined) return this.#fh;
     if (this.#closed) throw new Error(`spool segment ${this.base} is closed`);
     this.#opening ??= (async () => {
-      const fh = await open(this.path, this.#created ? 'r+' : 'wx+');
+      const fh = await openPrivate(this.path, this.#created ? 'r+' : 'wx+');
       this.#created = true;
       if (this.#closed) {
         // Closed while the file was opening (a read racing a close): do not leak the handle.
@@ -394,10 +399,10 @@ export class Segment {
         this.#ackCreated = true;
         if (this.#closed) {
           // An ack after close (a delivery that outlived shutdown): open, append, close.
-          await appendFile(this.ackPath, text);
+          await appendFilePrivate(this.ackPath, text);
           continue;
         }
-        this.#ackFh ??= await open(this.ackPath, 'a');
+        this.#ackFh ??= await openPrivate(this.ackPath, 'a');
         await this.#ackFh.write(text);
       }
     } catch (err) {
