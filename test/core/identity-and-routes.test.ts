@@ -6,10 +6,10 @@ import { type RawResponse, chat, postChat, send, useResources } from './helpers.
 const ALICE_KEY = 'tg-alice-key-from-env-91c2';
 const BOB_KEY = 'tg-bob-literal-key-44d0';
 
-function assert401(res: RawResponse): void {
+function assert401(res: RawResponse, code = 'unauthenticated'): void {
   assert.equal(res.status, 401);
   assert.deepEqual(res.json(), {
-    error: { message: res.json().error.message, type: 'authentication_error', param: null, code: 'unauthenticated' },
+    error: { message: res.json().error.message, type: 'authentication_error', param: null, code },
   });
 }
 
@@ -61,7 +61,7 @@ describe('identity', () => {
   it('unknown callers get 401 in the OpenAI envelope, before the body is even read; the provider is not called', async () => {
     const { gw, upstream } = await keyedGateway(false);
     assert401(await postChat(gw.url, chat('gpt-4o')));
-    assert401(await postChat(gw.url, chat('gpt-4o'), { authorization: 'Bearer wrong-key' }));
+    assert401(await postChat(gw.url, chat('gpt-4o'), { authorization: 'Bearer wrong-key' }), 'invalid_api_key');
     assert401(await send(gw.url, { body: '{not json' }));
     assert401(await send(gw.url, { method: 'GET', path: '/v1/models' }));
     assert.equal(upstream.requests.length, 0);
@@ -70,15 +70,35 @@ describe('identity', () => {
     assert.equal(e.identity, undefined);
   });
 
-  it('callers on this machine are (loopback) when enabled (the default), also with an unknown key', async () => {
+  it('callers on this machine that present no key are (loopback) when enabled (the default); with client keys configured, an unknown key is refused', async () => {
     const { gw } = await keyedGateway(true);
     assert.equal((await postChat(gw.url, chat('gpt-4o'))).status, 200);
-    assert.equal((await postChat(gw.url, chat('gpt-4o'), { authorization: 'Bearer unused-on-loopback' })).status, 200);
+    assert401(await postChat(gw.url, chat('gpt-4o'), { authorization: 'Bearer unused-on-loopback' }), 'invalid_api_key');
     assert.equal((await postChat(gw.url, chat('gpt-4o'), { authorization: `Bearer ${ALICE_KEY}` })).status, 200);
     const [a, b, c] = await Promise.all([1, 2, 3].map((n) => gw.exchange(n)));
     assert.deepEqual([a?.identity?.login, a?.identity?.loopback, a?.identity?.resolver], ['(loopback)', true, 'loopback']);
-    assert.equal(b?.identity?.login, '(loopback)');
+    assert.deepEqual([b?.status, b?.identity], [401, undefined]);
     assert.equal(c?.identity?.login, 'alice@example.com', 'a known key wins over the loopback fallback');
+    assert.equal(gw.logs.withMessage('request completed')[1]?.refusedBy, 'api-keys');
+  });
+
+  it('without client keys configured, a caller on this machine is (loopback) whatever key it presents', async () => {
+    const upstream = await r.upstream(jsonResponder({ id: 'x', object: 'chat.completion', choices: [] }));
+    const gw = await r.gatewayFor(upstream);
+    assert.equal((await postChat(gw.url, chat('gpt-4o'), { authorization: 'Bearer unused-on-loopback' })).status, 200);
+    assert.equal((await gw.exchange()).identity?.login, '(loopback)');
+  });
+
+  it('a key no client key matches is refused even when a plugin resolver would not know the caller; a plugin resolver that knows the caller by other means still wins', async () => {
+    const upstream = await r.upstream(jsonResponder({ id: 'x', object: 'chat.completion', choices: [] }));
+    const header: TollgatePlugin = {
+      name: 'header-identity',
+      apply: (h) => h.hooks.identify.tap('header-identity', (input) => (typeof input.headers['x-user'] === 'string' ? { login: input.headers['x-user'], tags: [], groups: [], loopback: false, resolver: 'header-identity' } : undefined)),
+    };
+    const gw = await r.gatewayFor(upstream, { plugins: [header], config: { identity: { api_keys: { [BOB_KEY]: 'bob@example.com' } } } });
+    assert401(await postChat(gw.url, chat('gpt-4o'), { authorization: 'Bearer wrong-key' }), 'invalid_api_key');
+    assert.equal((await postChat(gw.url, chat('gpt-4o'), { authorization: 'Bearer wrong-key', 'x-user': 'carol@example.com' })).status, 200);
+    assert.equal((await gw.exchange(2)).identity?.login, 'carol@example.com');
   });
 
   it('a plugin resolver runs before the loopback fallback', async () => {

@@ -15,6 +15,59 @@ const CALL_TOKEN: Record<FormatCase['name'], string> = {
   gemini: '"functionCall"',
 };
 
+/** How a client of each format presents a key. */
+function keyHeaders(format: FormatCase, key: string): Record<string, string> {
+  if (format.name === 'anthropic_messages') return { 'x-api-key': key };
+  if (format.name === 'gemini') return { 'x-goog-api-key': key };
+  return { authorization: `Bearer ${key}` };
+}
+
+describe('reliability: a presented credential is checked (issue 21)', () => {
+  const guard = useGuard();
+  const CI_KEY = 'tg-ci-key-7f31aa90';
+
+  it('with client keys configured, a wrong key from loopback gets 401 in all four formats (the access line names the resolver); no key is still (loopback)', async () => {
+    const gw = await guard.gateway({
+      config: { providers: MOCK_PROVIDER, identity: { api_keys: { [CI_KEY]: 'ci-bot' } }, grants: [{ ...OPEN_GRANT, src: ['*'] }] },
+      plugins: ['grants'],
+    });
+    for (const format of FORMATS) {
+      for (const stream of [false, true]) {
+        const { path, body } = toolRequest(format, stream);
+        const wrong = await post(gw.url, path, body, keyHeaders(format, 'tg-revoked-key-0000'));
+        const message = assertErrorEnvelope(format, wrong, 401);
+        assert.match(message, /invalid API key/);
+        assert.ok(!wrong.text.includes(CALL_TOKEN[format.name]), `${format.name}: no answer behind the 401`);
+      }
+    }
+    // Gemini's ?key= is a credential too.
+    const gemini = FORMATS[3]!;
+    const { path, body } = toolRequest(gemini, false);
+    assertErrorEnvelope(gemini, await post(gw.url, `${path}?key=tg-revoked-key-0000`, body), 401);
+    const refused = FORMATS.length * 2 + 1;
+    const lines = gw.logs.withMessage('request completed');
+    assert.equal(lines.length, refused);
+    assert.ok(lines.every((l) => l.status === 401 && l.refusedBy === 'api-keys' && l.identity === undefined), JSON.stringify(lines[0]));
+
+    const answers = await Promise.all(FORMATS.map((format) => post(gw.url, toolRequest(format, false).path, toolRequest(format, false).body)));
+    answers.forEach((a, i) => assert.equal(a.status, 200, `${FORMATS[i]!.name}: ${a.text.slice(0, 200)}`));
+    const keyed = await post(gw.url, toolRequest(FORMATS[0]!, false).path, toolRequest(FORMATS[0]!, false).body, keyHeaders(FORMATS[0]!, CI_KEY));
+    assert.equal(keyed.status, 200);
+    const exchanges = await Promise.all([1, 2, 3, 4, 5].map((n) => gw.exchange(refused + n)));
+    assert.deepEqual(exchanges.map((e) => e.identity?.login), ['(loopback)', '(loopback)', '(loopback)', '(loopback)', 'ci-bot']);
+  });
+
+  it('without client keys, any key from loopback is (loopback), as the README\'s SDK examples need', async () => {
+    const gw = await guard.gateway({ config: { providers: MOCK_PROVIDER, grants: [OPEN_GRANT] }, plugins: ['grants'] });
+    for (const format of FORMATS) {
+      const { path, body } = toolRequest(format, false);
+      const answer = await post(gw.url, path, body, keyHeaders(format, 'unused-on-loopback'));
+      assert.equal(answer.status, 200, `${format.name}: ${answer.text.slice(0, 200)}`);
+    }
+    assert.deepEqual((await Promise.all([1, 2, 3, 4].map((n) => gw.exchange(n)))).map((e) => e.identity?.login), ['(loopback)', '(loopback)', '(loopback)', '(loopback)']);
+  });
+});
+
 describe('reliability: tailscaled misbehaving', () => {
   const guard = useGuard();
   let tailscaled: FakeTailscaled;

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
-import { logRouteAccess } from '../pipeline/access-log.js';
+import { logRouteAccess, refusedByOf } from '../pipeline/access-log.js';
 import { identifyCaller } from '../pipeline/identify-caller.js';
 import { toApiError } from '../pipeline/to-api-error.js';
 import { ApiErrorException, apiError } from '../types/api-error.js';
@@ -62,6 +62,7 @@ export function serveRoute(owner: string, route: RouteDefinition, envelope: Erro
     const logOf = (): Logger => (log ??= rt.logger.child({ reqId: requestId }));
     let identity: Identity | undefined;
     let errorMessage: string | undefined;
+    let refusedBy: string | undefined;
     const accessLog: Record<string, unknown> = {};
     try {
       if (sameOrigin && MUTATING.has(ctx.method)) {
@@ -93,6 +94,7 @@ export function serveRoute(owner: string, route: RouteDefinition, envelope: Erro
     } catch (err) {
       const error = toApiError(err, logOf);
       errorMessage = error.message;
+      refusedBy = refusedByOf(error);
       ctx.status = error.status;
       if (error.headers !== undefined) ctx.set(error.headers as Record<string, string>);
       ctx.type = envelope.errorContentType ?? 'application/json; charset=utf-8';
@@ -108,6 +110,7 @@ export function serveRoute(owner: string, route: RouteDefinition, envelope: Erro
           ...(identity === undefined ? {} : { identity: identity.login, resolver: identity.resolver }),
           durationMs: performance.now() - start,
           ...(errorMessage === undefined ? {} : { error: errorMessage }),
+          ...(refusedBy === undefined ? {} : { refusedBy }),
           extra: accessLog,
         });
       }

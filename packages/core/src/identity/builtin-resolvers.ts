@@ -2,6 +2,7 @@ import { hash, timingSafeEqual } from 'node:crypto';
 import type { IdentityConfig } from '../config/core-schema.js';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
 import { STAGE_AUTHENTICATE, STAGE_FALLBACK } from '../hooks/stages.js';
+import { ApiErrorException, apiError } from '../types/api-error.js';
 import { type Identity, createIdentity } from '../types/identity.js';
 import { LOOPBACK_LOGIN } from './loopback.js';
 
@@ -51,14 +52,29 @@ export class ApiKeyResolver {
 
 const LOOPBACK_IDENTITY = createIdentity({ login: LOOPBACK_LOGIN, loopback: true, resolver: LOOPBACK_RESOLVER });
 
+/** The message of the 401 a caller gets for a credential that matches no client key. */
+export const UNKNOWN_KEY_MESSAGE = 'invalid API key: it matches no client key of this gateway';
+
 /**
  * Taps core's identity resolvers: static API keys (stage authenticate) and, when enabled,
  * the loopback fallback (stage fallback, after every plugin resolver).
+ *
+ * With client keys configured, a presented credential is meant for the gateway: one that no
+ * resolver recognised (not a client key, and no plugin resolver such as `tailscale` identified
+ * the caller by other means) is refused with 401 before the loopback fallback, so a mistyped or
+ * revoked key never becomes `(loopback)`. Without client keys, a credential is not the gateway's
+ * to judge (SDKs need some key; `passthrough` providers take the client's own), and a caller on
+ * this machine is `(loopback)` whatever it presents.
  */
 export function tapBuiltinResolvers(hooks: TollgateHooks, config: IdentityConfig): void {
   const keys = new ApiKeyResolver(config.api_keys);
   if (keys.size > 0) {
     hooks.identify.tap({ name: API_KEY_RESOLVER, stage: STAGE_AUTHENTICATE }, (input) => keys.resolve(input.credential));
+    // Tapped before the loopback fallback, in the same stage: runs after every plugin resolver.
+    hooks.identify.tap({ name: API_KEY_RESOLVER, stage: STAGE_FALLBACK }, (input) => {
+      if (input.credential === undefined) return undefined;
+      throw new ApiErrorException(apiError('authentication', UNKNOWN_KEY_MESSAGE, { code: 'invalid_api_key' }));
+    });
   }
   if (config.loopback) {
     hooks.identify.tap({ name: LOOPBACK_RESOLVER, stage: STAGE_FALLBACK }, (input) => (input.isLoopback ? LOOPBACK_IDENTITY : undefined));

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { ApiError } from '../types/api-error.js';
 import type { Exchange } from '../types/exchange.js';
+import { REFUSED_BY } from './identify-caller.js';
 
 /** Per root logger, the child that writes access lines (see {@link logAccess}). */
 const accessLoggers = new WeakMap<Logger, Logger>();
@@ -19,6 +21,12 @@ function accessLoggerOf(root: Logger): Logger {
   }
   if (access.level !== root.level) access.level = root.level;
   return access;
+}
+
+/** The identity resolver that refused the caller, when an error says so (see `identifyCaller`). */
+export function refusedByOf(error: ApiError): string | undefined {
+  const by = error.details?.[REFUSED_BY];
+  return typeof by === 'string' ? by : undefined;
 }
 
 /**
@@ -58,7 +66,11 @@ export function logAccess(root: Logger, e: Exchange): void {
   if (e.usage.outputTokens > 0) line.outputTokens = e.usage.outputTokens;
   if (e.decisions.length > 0) line.decisions = e.decisions.map((d) => `${d.plugin}:${d.subject}=${d.allowed ? 'allow' : 'deny'}${d.reason ? ` (${d.reason})` : ''}`);
   if (e.aborted) line.aborted = true;
-  if (e.error !== undefined) line.error = e.error.message;
+  if (e.error !== undefined) {
+    line.error = e.error.message;
+    const refusedBy = refusedByOf(e.error);
+    if (refusedBy !== undefined) line.refusedBy = refusedBy;
+  }
   const access = accessLoggerOf(root);
   if (warn) access.warn(line, 'request completed');
   else access.info(line, 'request completed');
@@ -84,6 +96,8 @@ export interface RouteAccessLine {
   readonly durationMs: number;
   /** The error answered, if any. */
   readonly error?: string;
+  /** The identity resolver that refused the caller, if one did. */
+  readonly refusedBy?: string;
   /** Route-specific facts (`models: 3`). */
   readonly extra?: Readonly<Record<string, unknown>>;
 }

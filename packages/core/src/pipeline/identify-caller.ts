@@ -1,9 +1,16 @@
 import type { IncomingMessage } from 'node:http';
+import { PluginHookError } from '../errors.js';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
 import { clientCredential } from '../identity/client-credential.js';
 import { isLoopbackAddress, normalizeAddress } from '../identity/loopback.js';
 import { ApiErrorException, apiError } from '../types/api-error.js';
 import type { Identity } from '../types/identity.js';
+
+/**
+ * Member of an identity refusal's `details` naming the resolver (tap) that refused the caller;
+ * problem+json answers carry it, and access lines report it as `refusedBy`.
+ */
+export const REFUSED_BY = 'refused_by';
 
 /** The message of the 401 every route answers to an unidentified caller. */
 export const UNIDENTIFIED_MESSAGE = 'caller not identified: present a valid API key, or call from an identified device';
@@ -14,14 +21,25 @@ export const UNIDENTIFIED_MESSAGE = 'caller not identified: present a valid API 
  */
 export async function identifyCaller(hooks: TollgateHooks, req: IncomingMessage, query: URLSearchParams, requestId: string): Promise<Identity> {
   const remoteAddress = normalizeAddress(req.socket.remoteAddress);
-  const identity = await hooks.identify.promise({
-    requestId,
-    remoteAddress,
-    remotePort: req.socket.remotePort ?? 0,
-    isLoopback: isLoopbackAddress(remoteAddress),
-    headers: req.headers,
-    credential: clientCredential(req.headers, query),
-  });
+  let identity: Identity | undefined;
+  try {
+    identity = await hooks.identify.promise({
+      requestId,
+      remoteAddress,
+      remotePort: req.socket.remotePort ?? 0,
+      isLoopback: isLoopbackAddress(remoteAddress),
+      headers: req.headers,
+      credential: clientCredential(req.headers, query),
+    });
+  } catch (err) {
+    // A resolver that refused the caller (an unknown key, an untrusted header): the client gets
+    // its error, and the access line names the resolver.
+    if (err instanceof PluginHookError && err.cause instanceof ApiErrorException) {
+      const refusal = err.cause.apiError;
+      throw new ApiErrorException({ ...refusal, details: { ...refusal.details, [REFUSED_BY]: err.plugin } }, { cause: err });
+    }
+    throw err;
+  }
   if (identity === undefined || identity === null) throw new ApiErrorException(apiError('authentication', UNIDENTIFIED_MESSAGE, { code: 'unauthenticated' }));
   return identity;
 }
