@@ -208,6 +208,26 @@ describe('reliability: hostile input', () => {
       assert.ok(String(seen['user-agent']).startsWith('agent/1.0 '), 'a header with latin-1 bytes is forwarded, not a crash');
     });
 
+    it('a header the client’s Connection header names is hop-by-hop: never forwarded, even when it is on the allow-list (issue 21)', async () => {
+      const anthropic = FORMATS.find((f) => f.name === 'anthropic_messages')!;
+      const a = await send(`${gw.url}${anthropic.path(false)}`, {
+        body: JSON.stringify(anthropic.body(false)),
+        headers: {
+          'content-type': 'application/json',
+          connection: 'keep-alive, Anthropic-Beta , user-agent',
+          'anthropic-beta': 'computer-use-2025-01-24',
+          'anthropic-version': '2023-06-01',
+          'user-agent': 'agent/1.0',
+        },
+      });
+      assert.equal(a.status, 200, a.text);
+      const seen = upstream.requests[0]?.headers ?? {};
+      assert.equal(seen['anthropic-beta'], undefined, 'anthropic-beta was named in Connection');
+      assert.equal(seen['anthropic-version'], '2023-06-01', 'headers Connection does not name still go');
+      assert.match(String(seen['user-agent']), /^tollgate\//, 'the gateway’s own User-Agent replaces the hop-by-hop one');
+      assert.equal(seen['x-api-key'], PROVIDER_KEYS.anthropic);
+    });
+
     it('CR, LF, NUL or obsolete line folding in a client header: 400 from the HTTP parser; nothing goes upstream', async () => {
       for (const header of ['X-A: a\rX-Injected: yes', 'X-A: a\0b', 'X-A: a\r\n X-Injected: yes', 'X-A : spaced-name', 'X A: b']) {
         const client = await rawConnect(portOf(gw.url));

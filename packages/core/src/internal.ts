@@ -15,7 +15,7 @@ export { HttpUpstream, type HttpUpstreamOptions } from './providers/http-upstrea
 export { MockUpstream } from './providers/mock/mock-upstream.js';
 export { joinUpstreamPath } from './providers/upstream-url.js';
 export { isSafeHeader } from './providers/header-lines.js';
-export { buildUpstreamHeaders, clientResponseHeaders, providerAuthHeader } from './providers/upstream-headers.js';
+export { buildUpstreamHeaders, clientResponseHeaders, connectionListed, providerAuthHeader } from './providers/upstream-headers.js';
 export { clientCredential, CREDENTIAL_HEADERS } from './identity/client-credential.js';
 export { isLoopbackAddress, normalizeAddress, LOOPBACK_LOGIN } from './identity/loopback.js';
 export { ApiKeyResolver } from './identity/builtin-resolvers.js';

@@ -6,6 +6,7 @@ import {
   type Upstream,
   buildUpstreamHeaders,
   clientResponseHeaders,
+  connectionListed,
   isSafeHeader,
   joinUpstreamPath,
 } from '@tollgate/core/internal';
@@ -108,6 +109,17 @@ describe('upstream headers', () => {
     assert.deepEqual([x['x-api-key'], x.authorization], ['client-own-key', undefined]);
     const none = buildUpstreamHeaders(p, openAiChatFormat, {}, []);
     assert.equal(none.authorization, 'Bearer sk-provider');
+  });
+
+  it('drops the client headers its Connection header names (hop-by-hop), also a passthrough credential', async () => {
+    const p = await provider({ apikey: 'sk-provider', auth_mode: 'passthrough' });
+    const h = buildUpstreamHeaders(p, openAiChatFormat, { connection: 'keep-alive, OpenAI-Beta, authorization', 'openai-beta': 'assistants=v2', authorization: 'Bearer client-own-key', 'user-agent': 'sdk/1' }, []);
+    assert.equal(h['openai-beta'], undefined);
+    assert.equal(h.authorization, 'Bearer sk-provider', 'the client credential was hop-by-hop: the provider key is sent');
+    assert.equal(h['user-agent'], 'sdk/1');
+    assert.equal(connectionListed(undefined), undefined);
+    assert.equal(connectionListed('keep-alive, close'), undefined);
+    assert.deepEqual([...(connectionListed(['Upgrade', ' X-A ,x-b']) ?? [])], ['upgrade', 'x-a', 'x-b']);
   });
 
   it('adds add_headers and plugin headers, never framing headers or injected lines', async () => {

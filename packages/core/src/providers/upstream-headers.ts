@@ -12,6 +12,22 @@ function first(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
+/**
+ * The header names a client's `Connection` header lists (RFC 9110 §7.6.1): hop-by-hop for that
+ * connection, so never forwarded. `undefined` when it lists none (the common case: no allocation).
+ */
+export function connectionListed(connection: string | string[] | undefined): ReadonlySet<string> | undefined {
+  if (connection === undefined) return undefined;
+  const text = Array.isArray(connection) ? connection.join(',') : connection;
+  let names: Set<string> | undefined;
+  for (const token of text.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name === '' || name === 'close' || name === 'keep-alive') continue;
+    (names ??= new Set()).add(name);
+  }
+  return names;
+}
+
 /** The provider key as a header, in the provider's `authorization` style. */
 export function providerAuthHeader(provider: ResolvedProvider): [string, string] | undefined {
   const key = provider.config.apikey;
@@ -28,7 +44,8 @@ export function providerAuthHeader(provider: ResolvedProvider): [string, string]
 
 /**
  * Headers of an upstream request. Only an allow-list of client headers is forwarded (common ones
- * plus the format's, e.g. `anthropic-version`); client credentials are dropped and the provider
+ * plus the format's, e.g. `anthropic-version`), never one the client's `Connection` header names
+ * (hop-by-hop); client credentials are dropped and the provider
  * key injected (`override`), or forwarded as received (`passthrough`, falling back to the
  * provider key). Then the provider's `add_headers` and plugin-added headers (grants) apply.
  */
@@ -43,20 +60,21 @@ export function buildUpstreamHeaders(
     accept: 'application/json, text/event-stream',
     'user-agent': `tollgate/${CORE_VERSION}`,
   };
+  const hopByHop = connectionListed(clientHeaders.connection);
   for (const name of COMMON_FORWARD) {
     const v = first(clientHeaders[name]);
-    if (v !== undefined && v !== '') headers[name] = v;
+    if (v !== undefined && v !== '' && !hopByHop?.has(name)) headers[name] = v;
   }
   for (const name of format.forwardHeaders) {
     const v = first(clientHeaders[name]);
-    if (v !== undefined && v !== '') headers[name] = v;
+    if (v !== undefined && v !== '' && !hopByHop?.has(name)) headers[name] = v;
   }
   headers['accept-encoding'] = 'identity';
   let passed = false;
   if (provider.config.auth_mode === 'passthrough') {
     for (const name of PASSTHROUGH_AUTH) {
       const v = first(clientHeaders[name]);
-      if (v !== undefined && v !== '') {
+      if (v !== undefined && v !== '' && !hopByHop?.has(name)) {
         headers[name] = v;
         passed = true;
       }
