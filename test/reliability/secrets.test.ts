@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
 import { type FakeHookReceiver, type FakeOso, type FakeUpstream, type RecordedRequest, type Responder, type TestGateway, hookReply, jsonResponder, sseResponder, startFakeHookReceiver, startFakeOso } from '@tollgate/testing';
 import { FORMATS, type FormatCase, PROVIDER_KEYS, providersFor } from './support/formats.js';
 import { useGuard } from './support/guard.js';
@@ -197,5 +199,74 @@ describe('reliability: secrets never leak', () => {
       assert.equal(call.headers.authorization, `Bearer ${OSO_KEY}`);
       assertNoSecrets(`Oso call ${call.path}`, `${headersWithout(call.headers, 'authorization')} ${JSON.stringify(call.body)}`);
     }
+  });
+  /** The credential the upstream got for a recorded request (the provider's key). */
+  function credentialOf(req: RecordedRequest): string {
+    return providerOf(req).key;
+  }
+
+  /**
+   * A provider that echoes the credential it got: in a header (`x-request-id`, which the gateway
+   * passes on as `x-upstream-request-id`), and inside the first JSON object of its answer. A
+   * stream is cut into pieces inside the echoed key, so the key spans chunk boundaries.
+   */
+  function echoing(format: FormatCase, stream: boolean): Responder {
+    return async (req, res) => {
+      const key = credentialOf(req);
+      const headers = { 'x-request-id': `req_${key}`, 'x-debug-auth': key };
+      if (!stream) {
+        const body = { ...(format.json() as Record<string, unknown>), debug_echo: `Bearer ${key}` };
+        await jsonResponder(body, 200, headers)(req, res);
+        return;
+      }
+      const wire = format.frames().join('').replace('data: {', `data: {"debug_echo":"Bearer ${key}",`);
+      const at = wire.indexOf(key);
+      const cuts = [0, at + 3, at + 11, at + key.length - 1, wire.length];
+      const pieces = cuts.slice(1).map((end, i) => wire.slice(cuts[i], end));
+      await sseResponder(pieces, { delayMs: 15, headers })(req, res);
+    };
+  }
+
+  it('a provider that echoes its key in a 200 JSON body, in stream events (split across chunks) or in response headers: the client, observers and hooks get *** instead (issue 14)', async () => {
+    const answers: Answer[] = [];
+    for (const format of FORMATS) {
+      for (const stream of [false, true]) {
+        upstream.respond(echoing(format, stream));
+        const a = await post(gw.url, format.path(stream), format.body(stream), credentials(format, CLIENT_TOKEN));
+        assert.equal(a.status, 200, `${format.name} ${stream}: ${a.text.slice(0, 300)}`);
+        assert.match(a.text, /"debug_echo":"(Bearer )?\*\*\*"/, `${format.name} ${stream ? 'stream' : 'body'}: the echo is there, redacted`);
+        assert.ok(String(a.headers['x-upstream-request-id']).startsWith('req_***'), `${format.name}: header redacted (${a.headers['x-upstream-request-id']})`);
+        if (stream) assert.ok(a.text.includes(format.toolName), `${format.name}: the stream (and its tool call) still arrives`);
+        else assert.equal(typeof a.json(), 'object', `${format.name}: the body is still JSON`);
+        answers.push(a);
+      }
+    }
+    await gw.exchange(answers.length, 10_000);
+    await receiver.waitFor((d) => d.filter((x) => x.path === '/audit').length >= answers.length * 2, 10_000);
+    await gw.gateway.close();
+    answers.forEach((a, i) => assertNoSecrets(`client answer #${i}`, `${headersWithout(a.headers)} ${a.text}`));
+    gw.exchanges.forEach((e, i) => assertNoSecrets(`exchange #${i}`, dump(e)));
+    for (const d of receiver.deliveries.filter((x) => x.path === '/audit')) assertNoSecrets('audit hook delivery', `${d.raw.toString('utf8')}`);
+    assertNoSecrets('the log', gw.logs.text);
+    assert.equal(gw.logs.withMessage('the provider echoed a credential it was sent; replaced with *** in what the client, observers and hooks get').length, answers.length);
+  });
+
+  it('the spool never holds an echoed key (events waiting for a hook that is down)', async () => {
+    receiver.reply(hookReply.status(503), '/audit');
+    for (const format of FORMATS) {
+      for (const stream of [false, true]) {
+        upstream.respond(echoing(format, stream));
+        assert.equal((await post(gw.url, format.path(stream), format.body(stream), credentials(format, CLIENT_TOKEN))).status, 200);
+      }
+    }
+    await gw.exchange(FORMATS.length * 2, 10_000);
+    const spoolDir = join(gw.dataDir, 'webhook', 'hooks', 'audit');
+    const spooled = (): string => (existsSync(spoolDir) ? readdirSync(spoolDir).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(spoolDir, f), 'utf8')).join('') : '');
+    await receiver.waitFor((d) => d.filter((x) => x.path === '/audit').length >= FORMATS.length * 2, 10_000);
+    const deadline = Date.now() + 5000;
+    while (!spooled().includes('debug_echo') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const text = spooled();
+    assert.match(text, /debug_echo.{0,6}(Bearer )?\*\*\*/, 'the spool holds the events, redacted');
+    assertNoSecrets('the spool', text);
   });
 });

@@ -32,3 +32,4 @@ export { MapStateBag } from './types/state-key.js';
 export { RouteTable, PluginRoutes, type HttpRoute, type RouteSummary, type LlmServer, type LlmTarget } from './http/route-table.js';
 export { PROBLEM_ENVELOPE } from './http/problem-envelope.js';
 export { ConfigSecrets, REDACTED_PREFIX } from './admin/config-secrets.js';
+export { SecretRedactor, StreamRedactor, redactedChunks, REDACTED } from './secrets/secret-redactor.js';

@@ -24,6 +24,8 @@ import { ProviderRegistry, type UpstreamFactory } from '../providers/provider-re
 import { controlPlaneRoutes } from '../routes/control-plane-routes.js';
 import { healthRoutes } from '../routes/health-routes.js';
 import { modelsRoutes } from '../routes/models-route.js';
+import { SecretRedactor } from '../secrets/secret-redactor.js';
+import { providerCredentials } from '../secrets/upstream-credentials.js';
 import { apiError } from '../types/api-error.js';
 import { CORE_VERSION } from '../version.js';
 
@@ -85,6 +87,8 @@ export class Runtime implements PipelineRuntime {
   readonly plugins: readonly TollgatePlugin[];
   /** Every route this runtime serves. */
   readonly routes: RouteTable;
+  /** Finds the credentials this runtime sends upstream in provider responses. */
+  readonly redactor: SecretRedactor;
   #inFlight = 0;
   #idleWaiters: Array<() => void> = [];
   #ready = false;
@@ -99,6 +103,7 @@ export class Runtime implements PipelineRuntime {
     this.plugins = plugins;
     this.logger = logger;
     this.accessLog = config.logging.access_log;
+    this.redactor = new SecretRedactor(Object.values(config.providers).flatMap(providerCredentials));
     this.limits = {
       maxBodyBytes: byteSizeValue(config.limits.max_body_size),
       maxResponseBytes: byteSizeValue(config.limits.max_response_size),

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { SecretRegistry } from '../config/secret-registry.js';
 import type { FormatAdapter } from '../formats/format-adapter.js';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
 import { ClientAbortedError, readJsonBody } from '../http/read-json-body.js';
@@ -14,6 +13,8 @@ import type { ProviderRegistry, ResolvedProvider } from '../providers/provider-r
 import { buildUpstreamHeaders, clientResponseHeaders } from '../providers/upstream-headers.js';
 import type { UpstreamResponse } from '../providers/upstream.js';
 import { joinUpstreamPath } from '../providers/upstream-url.js';
+import { type SecretRedactor, redactedChunks } from '../secrets/secret-redactor.js';
+import { credentialValues } from '../secrets/upstream-credentials.js';
 import { ApiErrorException, apiError } from '../types/api-error.js';
 import type { Identity } from '../types/identity.js';
 import type { JsonObject } from '../types/json.js';
@@ -56,6 +57,11 @@ export interface PipelineRuntime {
   readonly limits: RuntimeLimits;
   /** Write one access line per request. */
   readonly accessLog: boolean;
+  /**
+   * Finds the credentials this runtime sends upstream (provider keys, credential `add_headers`)
+   * in provider responses; each request adds the credentials it sent itself.
+   */
+  readonly redactor: SecretRedactor;
 }
 
 /** Where an LLM request goes, as the route table matched it. */
@@ -78,16 +84,6 @@ const MAX_ERROR_BODY = 1024 * 1024;
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
-}
-
-/**
- * An upstream error body without the provider's key: some OpenAI-compatible servers echo the key
- * they refused, and the body goes on to the client and to observers.
- */
-function withoutProviderKey(body: Buffer, provider: ResolvedProvider): Buffer {
-  const key = provider.config.apikey;
-  if (key.length < SecretRegistry.MIN_LENGTH || !body.includes(key)) return body;
-  return Buffer.from(body.toString('utf8').split(key).join('***'));
 }
 
 /**
@@ -118,6 +114,9 @@ class LlmRequest {
   #ctx: RequestContextImpl | undefined;
   /** True once the relayed stream wrote its first byte: errors then go in-stream. */
   #streaming = false;
+  /** Credentials to keep out of the answer: the runtime's and those this request sent upstream. */
+  #redactor: SecretRedactor;
+  #echoLogged = false;
 
   constructor(req: IncomingMessage, res: ServerResponse, target: LlmRequestTarget, adapter: FormatAdapter, rt: PipelineRuntime) {
     this.#req = req;
@@ -125,6 +124,7 @@ class LlmRequest {
     this.#target = target;
     this.#adapter = adapter;
     this.#rt = rt;
+    this.#redactor = rt.redactor;
     this.#draft = new ExchangeDraft(this.#requestId, adapter, target.method, target.path, headerValue(req.headers['user-agent']) ?? '', Date.now(), performance.now(), new MapStateBag());
     this.#draft.requestHeaders = req.headers;
   }
@@ -221,6 +221,9 @@ class LlmRequest {
   async #forward(ctx: RequestContextImpl, provider: ResolvedProvider, query: URLSearchParams): Promise<UpstreamResponse> {
     const adapter = this.#adapter;
     for (const p of CREDENTIAL_QUERY_PARAMS) query.delete(p);
+    const headers = buildUpstreamHeaders(provider, adapter, this.#req.headers, ctx.upstreamHeaders);
+    // Whatever credential goes upstream (a passthrough client's key, one a plugin added) must not come back.
+    this.#redactor = this.#rt.redactor.with(credentialValues(headers));
     let upstream: UpstreamResponse;
     try {
       upstream = await provider.upstream.request(
@@ -228,7 +231,7 @@ class LlmRequest {
           {
             path: joinUpstreamPath(provider.basePath, adapter.upstreamPath({ clientPath: this.#target.path, query, model: ctx.model, stream: ctx.stream })),
             method: 'POST',
-            headers: buildUpstreamHeaders(provider, adapter, this.#req.headers, ctx.upstreamHeaders),
+            headers,
             body: ctx.forwardBody(),
             format: adapter,
             stream: ctx.stream,
@@ -258,7 +261,7 @@ class LlmRequest {
     const draft = this.#draft;
     let buf: Buffer;
     try {
-      buf = withoutProviderKey(await readLimited(upstream.body, MAX_ERROR_BODY), provider);
+      buf = this.#redact(await readLimited(upstream.body, MAX_ERROR_BODY), provider);
     } catch (err) {
       throw new ApiErrorException(err instanceof BodyTooLargeError ? apiError('upstream', `provider "${provider.id}" answered ${upstream.status} with an oversized body`) : upstreamFailure(err, provider.id));
     }
@@ -276,7 +279,7 @@ class LlmRequest {
     draft.rawResponses = [parsed];
     const message = String((parsed as { error?: { message?: unknown } }).error?.message ?? `provider answered ${upstream.status}`);
     draft.error = apiError('upstream', message.slice(0, 500), { status: upstream.status });
-    const headers = { 'x-request-id': this.#requestId, 'content-type': contentType.includes('json') ? contentType : 'application/json', ...clientResponseHeaders(upstream.headers) };
+    const headers = { 'x-request-id': this.#requestId, 'content-type': contentType.includes('json') ? contentType : 'application/json', ...this.#clientHeaders(upstream, provider) };
     draft.responseHeaders = headers;
     writeBody(this.#res, upstream.status, headers, buf);
   }
@@ -288,7 +291,7 @@ class LlmRequest {
     const draft = this.#draft;
     let buf: Buffer;
     try {
-      buf = await readLimited(upstream.body, this.#rt.limits.maxResponseBytes);
+      buf = this.#redact(await readLimited(upstream.body, this.#rt.limits.maxResponseBytes), provider);
     } catch (err) {
       if (ctx.aborted) throw new ClientAbortedError();
       throw new ApiErrorException(err instanceof BodyTooLargeError ? apiError('upstream', `provider "${provider.id}" sent a response larger than the limit`) : upstreamFailure(err, provider.id));
@@ -317,7 +320,7 @@ class LlmRequest {
         out = JSON.stringify(client);
       }
     }
-    const headers = { 'x-request-id': this.#requestId, 'content-type': contentType || 'application/json', ...clientResponseHeaders(upstream.headers) };
+    const headers = { 'x-request-id': this.#requestId, 'content-type': contentType || 'application/json', ...this.#clientHeaders(upstream, provider) };
     draft.responseHeaders = headers;
     writeBody(this.#res, upstream.status, headers, out);
   }
@@ -326,7 +329,7 @@ class LlmRequest {
   async #relayStream(ctx: RequestContextImpl, provider: ResolvedProvider, upstream: UpstreamResponse, contentType: string): Promise<void> {
     const draft = this.#draft;
     const needs = observerNeeds(this.#rt.hooks, ctx.keptResponse);
-    const headers = { 'x-request-id': this.#requestId, 'content-type': contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...clientResponseHeaders(upstream.headers) };
+    const headers = { 'x-request-id': this.#requestId, 'content-type': contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...this.#clientHeaders(upstream, provider) };
     draft.responseHeaders = headers;
     const relay = new StreamRelay({
       res: this.#res,
@@ -346,7 +349,9 @@ class LlmRequest {
       abortUpstream: () => upstream.body.destroy(),
       upstreamError: (err) => upstreamFailure(err, provider.id),
     });
-    const outcome = await relay.run(upstream.body);
+    const redactor = this.#redactor;
+    const body = redactor.empty ? upstream.body : redactedChunks(upstream.body, redactor, () => this.#echoed(provider));
+    const outcome = await relay.run(body);
     draft.responseBody = outcome.assembled.body;
     draft.rawResponses = outcome.rawResponses;
     draft.toolCalls = outcome.assembled.toolCalls;
@@ -359,6 +364,35 @@ class LlmRequest {
       draft.clientResponseBody = () => adapter.stripToolCalls(body, stripped);
     }
     if (outcome.error !== undefined) throw new ApiErrorException(outcome.error);
+  }
+
+  /** `buf` without the credentials this request sent upstream (some servers echo them). */
+  #redact(buf: Buffer, provider: ResolvedProvider): Buffer {
+    const r = this.#redactor.redact(buf);
+    if (r.count > 0) this.#echoed(provider);
+    return r.buf;
+  }
+
+  /** The upstream response headers passed on to the client, without credentials. */
+  #clientHeaders(upstream: UpstreamResponse, provider: ResolvedProvider): Record<string, string> {
+    const headers = clientResponseHeaders(upstream.headers);
+    if (this.#redactor.empty) return headers;
+    for (const name in headers) {
+      const value = headers[name] as string;
+      const clean = this.#redactor.redactText(value);
+      if (clean !== value) {
+        headers[name] = clean;
+        this.#echoed(provider);
+      }
+    }
+    return headers;
+  }
+
+  /** Logs, once per request, that the provider echoed a credential (it was replaced with `***`). */
+  #echoed(provider: ResolvedProvider): void {
+    if (this.#echoLogged) return;
+    this.#echoLogged = true;
+    this.#logOf().warn({ provider: provider.id }, 'the provider echoed a credential it was sent; replaced with *** in what the client, observers and hooks get');
   }
 
   /**

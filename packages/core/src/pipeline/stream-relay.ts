@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import type { AssembledResponse, CompletedCall, FormatAdapter, StreamAssembler, StrippedCall } from '../formats/format-adapter.js';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
 import { type SseEvent, parseSseData } from '../sse/sse-event.js';
@@ -142,14 +141,14 @@ export class StreamRelay {
   }
 
   /** Relays `body` to the client; resolves when the client response is complete. */
-  async run(body: Readable): Promise<StreamOutcome> {
+  async run(body: AsyncIterable<Buffer>): Promise<StreamOutcome> {
     const framer = new SseFramer({ maxEventBytes: this.#o.maxEventBytes });
     const res = this.#o.res;
     try {
       // True when the chunk about to be read starts on an event boundary (nothing pending in the
       // framer, nor half a character in its decoder).
       let boundary = true;
-      for await (const chunk of body as AsyncIterable<Buffer>) {
+      for await (const chunk of body) {
         const events = framer.push(chunk);
         const whole = boundary && framer.pending === 0 && endsWithLineBreak(chunk);
         boundary = framer.pending === 0 && endsWithLineBreak(chunk);
