@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { join } from 'node:path';
-import { type FakeHookReceiver, type FakeOso, type FakeUpstream, type RecordedRequest, type Responder, type TestGateway, hookReply, jsonResponder, sseResponder, startFakeHookReceiver, startFakeOso } from '@tollgate/testing';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '@tollgate/core';
+import { type FakeHookReceiver, type FakeOso, type FakeUpstream, type RecordedRequest, type Responder, type TestGateway, hookReply, jsonResponder, runProcess, sseResponder, startFakeHookReceiver, startFakeOso, startTestGateway } from '@tollgate/testing';
 import { FORMATS, type FormatCase, PROVIDER_KEYS, providersFor } from './support/formats.js';
 import { useGuard } from './support/guard.js';
 import { type Answer, openStream, post, send } from './support/http.js';
@@ -268,5 +271,89 @@ describe('reliability: secrets never leak', () => {
     const text = spooled();
     assert.match(text, /debug_echo.{0,6}(Bearer )?\*\*\*/, 'the spool holds the events, redacted');
     assertNoSecrets('the spool', text);
+  });
+});
+
+describe('reliability: configuration messages name paths, never secret values (issue 14)', () => {
+  const guard = useGuard();
+  const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages', 'cli', 'bin', 'tollgate.js');
+  const ENV_KEY = 'sk-prov-SECRET-from-env-0c51d9e2a7';
+  const LITERAL_CLIENT_KEY = 'tok-SECRET-literal-client-3e9b77';
+  const HEADER_KEY = 'hdr-SECRET-injected-credential-5d20';
+  const SECRETS = [ENV_KEY, LITERAL_CLIENT_KEY, HEADER_KEY];
+
+  /** Fails when any 10-character piece of a secret appears in `text` (a truncated quote leaks too). */
+  function assertNoPiece(where: string, text: string): void {
+    for (const secret of SECRETS) {
+      for (let i = 0; i + 10 <= secret.length; i++) assert.ok(!text.includes(secret.slice(i, i + 10)), `${where} quotes part of a secret: ${secret.slice(i, i + 10)}\n${text}`);
+    }
+  }
+
+  /** A config with every mistake that used to print a secret. */
+  const mistakes = (): string => `{
+    "providers": {
+      "openai": {
+        "baseurl": "http://127.0.0.1:9/v1",
+        "apikey": "env:TG_SECRET_KEY",
+        "preference": "env:TG_SECRET_KEY",          // an env: secret in a field of another type
+        "models": ["gpt-4o"],
+        "add_headers": ["Authorization Bearer ${HEADER_KEY}", "X-Api-Key: ${HEADER_KEY}\\u0000", "Host: ${HEADER_KEY}"]
+      },
+      "other": { "baseurl": "env:TG_SECRET_KEY", "models": ["m"], "auth_mode": "passthrough" }
+    },
+    "logging": { "level": "env:TG_SECRET_KEY" },
+    "identity": {
+      "api_keys": {
+        "${LITERAL_CLIENT_KEY}": "alice@example.com",                               // listed twice,
+        "${LITERAL_CLIENT_KEY}": { "login": "alice@example.com", "team": "eng" }    // the last with a wrong identity
+      }
+    },
+    "plugins": []
+  }`;
+
+  it('check-config and start-up report every mistake by its path: an env: secret in the wrong field, a literal client key as a map key, malformed add_headers, passthrough with client keys', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-secret-config-'));
+    guard.defer(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'tollgate.jsonc');
+    writeFileSync(file, mistakes());
+    const env = { TG_SECRET_KEY: ENV_KEY };
+
+    const check = await runProcess(process.execPath, [BIN, 'check-config', file], { env });
+    assert.equal(check.code, 1, check.stderr);
+    const printed = `${check.stdout}\n${check.stderr}`;
+    assertNoPiece('check-config', printed);
+    for (const path of [
+      'config/providers/openai/preference',
+      'config/providers/other/baseurl',
+      'config/logging/level',
+      'config/identity/api_keys/<key #1>',
+      'config/providers/openai/add_headers/0',
+      'config/providers/openai/add_headers/1',
+      'config/providers/openai/add_headers/2',
+      'config/providers/other/auth_mode',
+      'config/identity/api_keys: a client key is listed twice',
+    ]) {
+      assert.ok(printed.includes(path), `check-config names ${path}:\n${printed}`);
+    }
+    assert.match(printed, /config\/providers\/openai\/preference: must be integer \(got a secret value, not shown\)/);
+
+    // The same through createGateway: the thrown error and its issues.
+    const err = await startTestGateway({ config: file, env }).then(
+      (gw) => gw.close().then(() => undefined),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ConfigError, String(err));
+    assertNoPiece('the ConfigError', `${err.message}\n${JSON.stringify(err.issues)}`);
+  });
+
+  it('warnings logged at start-up (a malformed add_headers line holding a credential) quote no secret', async () => {
+    const gw = await guard.gateway({
+      config: { providers: { mock: { baseurl: 'mock://', models: ['mock-1'], add_headers: [`X-Api-Key ${HEADER_KEY}`, `Host: ${HEADER_KEY}`] } } },
+      env: { TG_SECRET_KEY: ENV_KEY },
+    });
+    await gw.gateway.close();
+    const warnings = gw.logs.lines.filter((l) => String(l.path ?? '').includes('add_headers'));
+    assert.equal(warnings.length, 2);
+    assertNoPiece('the start-up log', gw.logs.text);
   });
 });

@@ -130,7 +130,7 @@ describe('config: validation', () => {
       plugins: 'grants',
     });
     assert.deepEqual(paths(errorsOf(err.issues)), [
-      'config/identity/api_keys/k',
+      'config/identity/api_keys/<key #1>',
       'config/limits/max_json_depth',
       'config/listen/headers_timeout',
       'config/listen/port',

@@ -1,4 +1,4 @@
-import { type ConfigIssue, type ProviderConfig, issuePath, parseHeaderLines, pointerSegment } from '@tollgate/core';
+import { type ConfigIssue, type ProviderConfig, headerLineProblem, issuePath, parseHeaderLines, pointerSegment } from '@tollgate/core';
 import { providerSegmentMatcher } from './model-glob.js';
 import { APERTURE_CAPABILITY, type CapabilityConfig, type GrantsConfig, type GroupsConfig } from './schema.js';
 import { GROUP_PREFIX, TAG_PREFIX } from './src-matcher.js';
@@ -98,7 +98,8 @@ export function grantWarnings(input: GrantWarningsInput): ConfigIssue[] {
         }
       });
       (cap.add_headers ?? []).forEach((line, i) => {
-        if (parseHeaderLines([line]).length === 0) warn(at('add_headers', i), `add_headers entry "${line.replace(/[\r\n]/g, '\\n')}" must be in "Header-Name: value" format`);
+        // Never quoted: the value is often a credential.
+        if (parseHeaderLines([line]).length === 0) warn(at('add_headers', i), `add_headers entry must be in "Header-Name: value" format: ${headerLineProblem(line)}`);
       });
     });
   });

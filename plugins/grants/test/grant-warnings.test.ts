@@ -61,8 +61,8 @@ describe('grants load-time warnings (Aperture texts)', () => {
       `${base}/send_hooks/0/events/0: unknown hook event "post_request" (expected one of pre_request, entire_request, tool_call_entire_request)`,
       `${base}/send_hooks/0/send/1: unknown send value "everything" (expected one of user_message, request_body, response_body, raw_responses, tools, estimated_cost, grants, quotas)`,
       `${base}/send_hooks/1/events: send_hooks entry for hook "h" lists no events; it never fires`,
-      `${base}/add_headers/1: add_headers entry "Bad-Entry" must be in "Header-Name: value" format`,
-      `${base}/add_headers/2: add_headers entry "X-Inject: a\\n\\nb" must be in "Header-Name: value" format`,
+      `${base}/add_headers/1: add_headers entry must be in "Header-Name: value" format: malformed header line (expected "Name: value"); ignored`,
+      `${base}/add_headers/2: add_headers entry must be in "Header-Name: value" format: header "X-Inject" has a value with control characters (CR, LF, NUL); ignored`,
     ]);
   });
 

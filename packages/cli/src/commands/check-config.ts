@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, TollgateError, loadConfigFile, prepareConfig } from '@tollgate/core';
+import { ConfigError, type ConfigIssue, TollgateError, loadConfigFile, prepareConfig } from '@tollgate/core';
 import type { Command } from './command.js';
 import { CLI_DIR } from '../version.js';
 import { printIssues } from './print-issues.js';
@@ -30,8 +30,10 @@ export const checkConfigCommand: Command = {
       process.stderr.write(`${this.usage}\n`);
       return 2;
     }
+    let parseWarnings: readonly ConfigIssue[] = [];
     try {
       const loaded = await loadConfigFile(file);
+      parseWarnings = loaded.warnings;
       const prepared = await prepareConfig({ raw: loaded.raw, source: file, resolvePaths: [CLI_DIR], allowMissingEnv: values['allow-missing-env'] === true });
       const issues = [...loaded.warnings, ...prepared.warnings];
       printIssues(issues);
@@ -42,7 +44,7 @@ export const checkConfigCommand: Command = {
       return 0;
     } catch (err) {
       if (err instanceof ConfigError) {
-        printIssues(err.issues);
+        printIssues([...err.issues, ...parseWarnings]);
         const errors = err.issues.filter((i) => i.severity === 'error').length;
         process.stdout.write(`${file}: ${plural(errors, 'error')}\n`);
         return 1;

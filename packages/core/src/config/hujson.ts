@@ -1,5 +1,6 @@
 import { type ParseError, parse, printParseErrorCode, visit } from 'jsonc-parser';
 import { type ConfigIssue, pointerSegment } from './config-issue.js';
+import { SECRET_KEY_MAPS } from './env-refs.js';
 
 /** Result of {@link parseHujson}. */
 export interface HujsonResult {
@@ -49,8 +50,14 @@ export function parseHujson(text: string, source = 'config'): HujsonResult {
         const keys = seen[seen.length - 1];
         if (keys === undefined) return;
         if (keys.has(property)) {
-          const pointer = [...pathSupplier(), property].map(pointerSegment).join('/');
-          issues.push({ severity: 'warning', path: `${source}/${pointer}`, message: `duplicate key "${property}" (the last value wins)` });
+          const parent = pathSupplier().map(pointerSegment).join('/');
+          if (SECRET_KEY_MAPS.has(`/${parent}`)) {
+            // The keys of this map are client keys: the message names the map, never the key.
+            issues.push({ severity: 'warning', path: `${source}/${parent}`, message: 'a client key is listed twice (the last value wins)' });
+          } else {
+            const pointer = [...pathSupplier(), property].map(pointerSegment).join('/');
+            issues.push({ severity: 'warning', path: `${source}/${pointer}`, message: `duplicate key "${property}" (the last value wins)` });
+          }
         }
         keys.add(property);
       },

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import semver from 'semver';
 import { TollgateError, errorMessage } from '../errors.js';
 import { importPlugin } from '../plugins/resolve-plugin.js';
-import { parseHeaderLines } from '../providers/header-lines.js';
+import { headerLineProblem, parseHeaderLines } from '../providers/header-lines.js';
 import { BUILTIN_FORMATS } from '../formats/builtin-formats.js';
 import { type PluginDefinition, type TollgatePlugin, isPluginDefinition, isPluginInstance } from '../plugins/plugin.js';
 import { CORE_VERSION } from '../version.js';
@@ -107,7 +107,9 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
   if (options.raw === null || typeof options.raw !== 'object' || Array.isArray(options.raw)) {
     throw new ConfigError([{ severity: 'error', path: 'config', message: 'must be a JSON object' }]);
   }
-  const resolved = resolveEnvRefs(options.raw, options.env ?? process.env, secrets, issues) as Record<string, unknown>;
+  const keyLabels = new Map<string, string>();
+  const resolved = resolveEnvRefs(options.raw, options.env ?? process.env, secrets, issues, '', '', keyLabels) as Record<string, unknown>;
+  const checked = { isSecret: (text: string) => secrets.appearsIn(text) };
   // Every issue so far is an unset `env:` variable.
   const unset = options.allowMissingEnv === true ? issues.splice(0).map((i) => ({ ...i, severity: 'note' as const, message: `${i.message}; not checked` })) : [];
 
@@ -119,11 +121,11 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
       issues.push({ severity: 'error', path: 'config/providers', message: 'is required' });
       continue;
     }
-    const result = validateSection(`config/${section}`, schema, resolved[section]);
+    const result = validateSection(`config/${section}`, schema, resolved[section], checked);
     issues.push(...result.issues);
     core[section] = result.value;
   }
-  issues.push(...providerIssues(resolved.providers));
+  issues.push(...providerIssues(resolved.providers), ...passthroughIssues(resolved));
   const config = Object.freeze({ ...resolved, ...core }) as GatewayConfig;
 
   // Plugins.
@@ -187,7 +189,7 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
     const owner = `plugins.${def.name}`;
     let opts: unknown = p.rawOptions ?? {};
     if (def.options !== undefined) {
-      const r = validateSection(owner, def.options, p.rawOptions ?? {});
+      const r = validateSection(owner, def.options, p.rawOptions ?? {}, checked);
       issues.push(...pluginIssues(r.issues));
       opts = r.value;
     } else if (p.rawOptions !== undefined && Object.keys(p.rawOptions).length > 0) {
@@ -205,7 +207,7 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
         sections[section] = validateSection(`${owner}/${section}`, schema, undefined).value;
         continue;
       }
-      const r = validateSection(`${owner}/${section}`, schema, resolved[section]);
+      const r = validateSection(`${owner}/${section}`, schema, resolved[section], checked);
       issues.push(...pluginIssues(r.issues));
       sections[section] = r.value;
     }
@@ -246,7 +248,9 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
 
   // People read dotted locations; sections plugins own are places in the file, not plugin options.
   const sections = new Set(owned.keys());
-  const located = [...withoutUnsetValues(issues, unset), ...unset].map((i) => ({ ...i, location: issueLocation(i.path, sections) }));
+  // Messages name paths, never secret values: client keys are named by their env: reference or
+  // position, and any registered secret left in a message (a plugin check quoting a value) is `***`.
+  const located = [...withoutUnsetValues(issues, unset), ...unset].map((i) => protectIssue(i, keyLabels, secrets)).map((i) => ({ ...i, location: issueLocation(i.path, sections) }));
   if (hasErrors(located)) throw new ConfigError(located);
   return { config, plugins: prepared, warnings: located, secrets };
 }
@@ -268,6 +272,44 @@ function withoutUnsetValues(issues: readonly ConfigIssue[], unset: readonly Conf
   });
 }
 
+/** `issue` with client keys in its path replaced by their labels and every secret scrubbed. */
+function protectIssue(issue: ConfigIssue, keyLabels: ReadonlyMap<string, string>, secrets: SecretRegistry): ConfigIssue {
+  let path = issue.path;
+  for (const [resolved, label] of keyLabels) {
+    const prefix = `config${resolved}`;
+    if (path === prefix || path.startsWith(`${prefix}/`)) {
+      path = `config${label}${path.slice(prefix.length)}`;
+      break;
+    }
+  }
+  path = secrets.scrub(path);
+  const message = secrets.scrub(issue.message);
+  return path === issue.path && message === issue.message ? issue : { ...issue, path, message };
+}
+
+/**
+ * `auth_mode: passthrough` takes the client's credential as its provider key; with client keys
+ * configured the same credential would also be its tollgate key, and a client that sends its
+ * tollgate key would have it forwarded to the provider. The two cannot be combined.
+ */
+function passthroughIssues(resolved: Record<string, unknown>): ConfigIssue[] {
+  const identity = resolved.identity as { api_keys?: unknown } | undefined;
+  const keys = identity?.api_keys;
+  if (keys === null || typeof keys !== 'object' || Object.keys(keys).length === 0) return [];
+  const providers = resolved.providers;
+  if (providers === null || typeof providers !== 'object') return [];
+  const out: ConfigIssue[] = [];
+  for (const [id, p] of Object.entries(providers as Record<string, { auth_mode?: unknown } | null>)) {
+    if (p === null || typeof p !== 'object' || p.auth_mode !== 'passthrough') continue;
+    out.push({
+      severity: 'error',
+      path: `config/providers/${pointerSegment(id)}/auth_mode`,
+      message: '"passthrough" cannot be used with identity.api_keys: a client\'s key would be both its tollgate key and its provider key, and a tollgate key would be forwarded upstream (use "override", or identify callers without client keys: tailscale, loopback)',
+    });
+  }
+  return out;
+}
+
 /** Tags a plugin's schema errors with `TG_ERR_PLUGIN_CONFIG` (warnings stay uncoded). */
 function pluginIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
   return issues.map((i) => (i.severity === 'error' && i.code === undefined ? { ...i, code: 'TG_ERR_PLUGIN_CONFIG' } : i));
@@ -286,8 +328,9 @@ function providerIssues(providers: unknown): ConfigIssue[] {
     (Array.isArray(p.add_headers) ? p.add_headers : []).forEach((line, i) => {
       // Warn about exactly the lines the upstream header parser drops (also NUL bytes and
       // framing/routing headers such as Host), so that no configured header vanishes silently.
+      // The message never quotes the line: its value is often a credential.
       if (typeof line === 'string' && parseHeaderLines([line]).length === 0) {
-        out.push({ severity: 'warning', path: `config/providers/${id}/add_headers/${i}`, message: `malformed header "${line.replace(/[\r\n]/g, '\\n')}" (expected "Name: value"; framing headers such as Host cannot be set); ignored` });
+        out.push({ severity: 'warning', path: `config/providers/${pointerSegment(id)}/add_headers/${i}`, message: headerLineProblem(line) });
       }
     });
     if (Array.isArray(p.models) && p.models.length === 0) out.push({ severity: 'warning', path: `config/providers/${id}/models`, message: 'provider lists no models' });

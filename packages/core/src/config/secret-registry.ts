@@ -32,6 +32,12 @@ export class SecretRegistry {
     return this.#secrets.size;
   }
 
+  /** True when a registered secret occurs in `text`. */
+  appearsIn(text: string): boolean {
+    for (const s of this.#secrets) if (text.includes(s)) return true;
+    return false;
+  }
+
   /** Replaces every registered secret in `text` with `***`. */
   scrub(text: string): string {
     if (this.#secrets.size === 0) return text;

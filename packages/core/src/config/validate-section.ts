@@ -18,6 +18,17 @@ export function compileSchema(schema: TSchema): Validator {
   return v;
 }
 
+/** Options of {@link validateSection}. */
+export interface ValidateSectionOptions {
+  /**
+   * True for a string that holds a secret (a value read from `env:`, a key): messages then say
+   * `(got a secret value, not shown)` instead of quoting it, even in part.
+   */
+  readonly isSecret?: (text: string) => boolean;
+}
+
+const noSecret = (): boolean => false;
+
 /** Result of {@link validateSection}. */
 export interface SectionResult<T> {
   /** The value with schema defaults applied (only meaningful when there are no errors). */
@@ -32,11 +43,11 @@ export interface SectionResult<T> {
  * (`plugins.webhook/hooks/oso/url: must be string`). Unknown keys of objects marked
  * {@link WARN_UNKNOWN} become warnings.
  */
-export function validateSection<T>(owner: string, schema: TSchema, raw: unknown): SectionResult<T> {
+export function validateSection<T>(owner: string, schema: TSchema, raw: unknown, options: ValidateSectionOptions = {}): SectionResult<T> {
   const validator = compileSchema(schema);
   const value = applyDefaults(schema, raw === undefined ? undefined : structuredClone(raw)) as T;
   const issues: ConfigIssue[] = [];
-  if (!validator.Check(value)) issues.push(...describeErrors(owner, schema, validator, value));
+  if (!validator.Check(value)) issues.push(...describeErrors(owner, schema, validator, value, options.isSecret ?? noSecret));
   collectUnknownKeys(owner, schema, value, '', issues);
   return { value, issues };
 }
@@ -93,10 +104,11 @@ function describeSchema(schema: Record<string, unknown> | undefined): string {
   return 'a valid value';
 }
 
-function describeValue(value: unknown): string {
+function describeValue(value: unknown, isSecret: (text: string) => boolean): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'object') return 'object';
+  if (typeof value === 'string' && isSecret(value)) return 'a secret value, not shown';
   const text = JSON.stringify(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
@@ -109,7 +121,7 @@ function valueAt(root: unknown, pointer: string): unknown {
   return node;
 }
 
-function describeErrors(owner: string, schema: TSchema, validator: Validator, value: unknown): ConfigIssue[] {
+function describeErrors(owner: string, schema: TSchema, validator: Validator, value: unknown, isSecret: (text: string) => boolean): ConfigIssue[] {
   const errors = validator.Errors(value);
   const anyOfPaths = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.schemaPath);
   const issues: ConfigIssue[] = [];
@@ -136,10 +148,10 @@ function describeErrors(owner: string, schema: TSchema, validator: Validator, va
         for (const key of (params.requiredProperties as string[]) ?? []) push(`${e.instancePath}/${pointerSegment(key)}`, 'is required');
         continue;
       case 'anyOf':
-        push(e.instancePath, `must be ${describeSchema(schemaAt(schema, e.schemaPath))} (got ${describeValue(valueAt(value, e.instancePath))})`);
+        push(e.instancePath, `must be ${describeSchema(schemaAt(schema, e.schemaPath))} (got ${describeValue(valueAt(value, e.instancePath), isSecret)})`);
         continue;
       default:
-        push(e.instancePath, `${e.message} (got ${describeValue(valueAt(value, e.instancePath))})`);
+        push(e.instancePath, `${e.message} (got ${describeValue(valueAt(value, e.instancePath), isSecret)})`);
     }
   }
   return issues;

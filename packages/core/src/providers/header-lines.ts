@@ -26,3 +26,15 @@ export function parseHeaderLines(lines: readonly string[]): Array<[string, strin
   }
   return out;
 }
+
+/**
+ * Why `parseHeaderLines` drops a line, for a config warning. It names the header when the line
+ * has a valid one, and never quotes the value (often a credential).
+ */
+export function headerLineProblem(line: string): string {
+  const colon = line.indexOf(':');
+  const name = colon <= 0 ? '' : line.slice(0, colon).trim();
+  if (name === '' || !HEADER_NAME.test(name) || name.length > 64) return 'malformed header line (expected "Name: value"); ignored';
+  if (FORBIDDEN.has(name.toLowerCase())) return `header "${name}" cannot be set: framing and routing headers are the gateway's (Host, Content-Length, Transfer-Encoding, Connection, ...); ignored`;
+  return `header "${name}" has a value with control characters (CR, LF, NUL); ignored`;
+}
