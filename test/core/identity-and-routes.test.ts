@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { type ModelEntry, STAGE_AUTHORIZE, type TollgatePlugin } from '@tollgate/core';
+import { type ModelEntry, STAGE_AUTHORIZE, type TollgatePlugin, prepareConfig } from '@tollgate/core';
+import { FORWARDED_LOOPBACK_MESSAGE, loopbackExposedMessage } from '@tollgate/core/internal';
 import { jsonResponder } from '@tollgate/testing';
 import { type RawResponse, chat, postChat, send, useResources } from './helpers.js';
 
@@ -99,6 +100,30 @@ describe('identity', () => {
     assert401(await postChat(gw.url, chat('gpt-4o'), { authorization: 'Bearer wrong-key' }), 'invalid_api_key');
     assert.equal((await postChat(gw.url, chat('gpt-4o'), { authorization: 'Bearer wrong-key', 'x-user': 'carol@example.com' })).status, 200);
     assert.equal((await gw.exchange(2)).identity?.login, 'carol@example.com');
+  });
+
+  it('same-host trust: a (loopback) caller whose request carries forwarding headers is warned about, once per interval (issue 14)', async () => {
+    const upstream = await r.upstream(jsonResponder({ id: 'x', object: 'chat.completion', choices: [] }));
+    const gw = await r.gatewayFor(upstream);
+    assert.equal((await postChat(gw.url, chat('gpt-4o'))).status, 200);
+    assert.equal(gw.logs.withMessage(FORWARDED_LOOPBACK_MESSAGE).length, 0, 'no forwarding header, no warning');
+    for (const headers of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }]) {
+      assert.equal((await postChat(gw.url, chat('gpt-4o'), headers)).status, 200);
+    }
+    const warnings = gw.logs.withMessage(FORWARDED_LOOPBACK_MESSAGE);
+    assert.equal(warnings.length, 1, 'rate-limited: one line for the three requests');
+    assert.equal(warnings[0]?.header, 'x-forwarded-for');
+  });
+
+  it('same-host trust: check-config and start-up warn when identity.loopback is on and the gateway listens beyond loopback (issue 14)', async () => {
+    const providers = { mock: { baseurl: 'mock://', models: ['mock-1'] } };
+    const exposed = await prepareConfig({ raw: { providers, listen: { host: '0.0.0.0' } }, plugins: [] });
+    assert.deepEqual(exposed.warnings.map((w) => [w.path, w.message]), [['config/identity/loopback', loopbackExposedMessage('0.0.0.0')]]);
+    const off = await prepareConfig({ raw: { providers, listen: { host: '0.0.0.0' }, identity: { loopback: false } }, plugins: [] });
+    assert.deepEqual(off.warnings, []);
+    for (const host of ['127.0.0.1', '::1', 'localhost', '127.0.0.2']) {
+      assert.deepEqual((await prepareConfig({ raw: { providers, listen: { host } }, plugins: [] })).warnings, [], host);
+    }
   });
 
   it('a plugin resolver runs before the loopback fallback', async () => {

@@ -93,7 +93,10 @@ export class TailscalePlugin implements TollgatePlugin {
     this.#untrustedSince++;
     const now = Date.now();
     if (now - this.#untrustedLoggedAt < UNTRUSTED_LOG_INTERVAL_MS) return;
-    this.#log?.warn({ address, ignored: this.#untrustedSince }, 'ignored Tailscale-User-* headers from an untrusted address');
+    this.#log?.warn(
+      { address, ignored: this.#untrustedSince, hint: 'if tailscale serve sends them from this address, list it in the tailscale plugin\'s trusted_proxies' },
+      'ignored Tailscale-User-* headers from an untrusted address',
+    );
     this.#untrustedLoggedAt = now;
     this.#untrustedSince = 0;
   }

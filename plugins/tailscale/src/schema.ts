@@ -4,7 +4,11 @@ import { Type } from 'typebox';
 /** Where tailscaled listens for its LocalAPI on Linux. */
 export const DEFAULT_SOCKET = '/var/run/tailscale/tailscaled.sock';
 
-/** Loopback networks: the default of `trusted_proxies` (`tailscale serve` runs on this machine). */
+/**
+ * Loopback networks: what to list in `trusted_proxies` when `tailscale serve` runs on this
+ * machine (and no other local process may vouch for callers). Not the default: any process on the
+ * host could send the headers.
+ */
 export const LOOPBACK_NETWORKS: readonly string[] = ['127.0.0.0/8', '::1/128'];
 
 /** Options of the tailscale plugin (`["tailscale", { ... }]`). */
@@ -42,10 +46,11 @@ export const TailscaleOptionsSchema = Type.Object(
     serve_headers: Type.Boolean({ default: true }),
     /**
      * Addresses or CIDRs whose `Tailscale-User-*` headers are trusted; from anyone else the
-     * headers are ignored.
-     * @default ["127.0.0.0/8", "::1/128"]
+     * headers are ignored. Empty by default: list the proxy explicitly (`["127.0.0.1/32"]` for
+     * `tailscale serve` on this machine), since every local process can send such headers.
+     * @default []
      */
-    trusted_proxies: Type.Array(Type.String({ minLength: 1 }), { default: [...LOOPBACK_NETWORKS] }),
+    trusted_proxies: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
     /**
      * Also ask tailscaled about loopback callers. Needed when tailscaled runs in
      * userspace-networking mode and hands tailnet connections to the gateway from 127.0.0.1.

@@ -197,9 +197,17 @@ describe('tailscale plugin: identify', () => {
   });
 
   describe('tailscale serve headers', () => {
+    // tailscale serve on this machine, listed explicitly (the default trusts nobody).
+    beforeEach(() => harness({ trusted_proxies: ['127.0.0.0/8', '::1/128'] }));
     const serve = { 'tailscale-user-login': 'rene@example.com', 'tailscale-user-name': '=?utf-8?q?Ren=C3=A9_Dupont?=', 'tailscale-user-profile-pic': 'https://example.com/rene.png' };
 
-    it('believes them from loopback (tailscale serve on this machine), without WhoIs', async () => {
+    it('ignores them from loopback by default: any local process could send them (issue 14)', async () => {
+      await harness({});
+      assert.equal(await identify(input('127.0.0.1', { headers: serve })), undefined);
+      assert.equal(h.logs.withMessage('ignored Tailscale-User-* headers from an untrusted address').length, 1);
+    });
+
+    it('believes them from loopback once it is listed (tailscale serve on this machine), without WhoIs', async () => {
       const id = await identify(input('127.0.0.1', { headers: serve }));
       assert.deepEqual([id?.login, id?.displayName, id?.resolver, id?.loopback, id?.attributes], ['rene@example.com', 'René Dupont', 'tailscale-serve', false, { source: 'serve-headers', profilePicUrl: 'https://example.com/rene.png' }]);
       assert.equal(fake.callCount, 0);
@@ -299,7 +307,7 @@ describe('tailscale plugin: options', () => {
       negative_cache_ttl: '5s',
       cache_size: 10000,
       serve_headers: true,
-      trusted_proxies: ['127.0.0.0/8', '::1/128'],
+      trusted_proxies: [],
       whois_loopback: false,
     });
   });

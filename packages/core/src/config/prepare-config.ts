@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import semver from 'semver';
 import { TollgateError, errorMessage } from '../errors.js';
+import { isLoopbackHost, loopbackExposedMessage } from '../identity/loopback.js';
 import { importPlugin } from '../plugins/resolve-plugin.js';
 import { headerLineProblem, parseHeaderLines } from '../providers/header-lines.js';
 import { BUILTIN_FORMATS } from '../formats/builtin-formats.js';
@@ -125,7 +126,7 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
     issues.push(...result.issues);
     core[section] = result.value;
   }
-  issues.push(...providerIssues(resolved.providers), ...passthroughIssues(resolved));
+  issues.push(...providerIssues(resolved.providers), ...passthroughIssues(resolved), ...sameHostIssues(core));
   const config = Object.freeze({ ...resolved, ...core }) as GatewayConfig;
 
   // Plugins.
@@ -285,6 +286,17 @@ function protectIssue(issue: ConfigIssue, keyLabels: ReadonlyMap<string, string>
   path = secrets.scrub(path);
   const message = secrets.scrub(issue.message);
   return path === issue.path && message === issue.message ? issue : { ...issue, path, message };
+}
+
+/**
+ * The loopback identity trusts every process on this machine; on a gateway that listens beyond
+ * loopback, a reverse proxy or tunnel on the same host makes everyone it relays `(loopback)`.
+ */
+function sameHostIssues(core: Record<string, unknown>): ConfigIssue[] {
+  const identity = core.identity as { loopback?: unknown } | undefined;
+  const listen = core.listen as { host?: unknown } | undefined;
+  if (identity?.loopback !== true || typeof listen?.host !== 'string' || isLoopbackHost(listen.host)) return [];
+  return [{ severity: 'warning', path: 'config/identity/loopback', message: loopbackExposedMessage(listen.host) }];
 }
 
 /**

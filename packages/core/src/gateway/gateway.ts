@@ -15,6 +15,7 @@ import { TollgateError } from '../errors.js';
 import { formatMode, mkdirPrivate } from '../fs/private-fs.js';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
 import type { TapStatsTable } from '../hooks/tap-interceptor.js';
+import { isLoopbackHost, loopbackExposedMessage } from '../identity/loopback.js';
 import { createLogger } from '../logging/create-logger.js';
 import type { UpstreamFactory } from '../providers/provider-registry.js';
 import type { TollgatePlugin } from '../plugins/plugin.js';
@@ -207,6 +208,11 @@ export class Gateway {
       throw err;
     }
     const address = server.address() as AddressInfo;
+    // The config check warned about its own host; a --host override is only known here.
+    const host = options.host ?? listen.host;
+    if (this.config.identity.loopback && !isLoopbackHost(host) && isLoopbackHost(listen.host)) {
+      this.logger.warn({ path: 'config/identity/loopback', host }, loopbackExposedMessage(host));
+    }
     const routes = this.#runtime.routes.list().map((r) => `${r.methods.filter((m) => m !== 'HEAD').join(',')} ${r.path} (${r.owner})`);
     this.logger.info({ host: address.address, port: address.port, routes }, 'tollgate listening');
     return address;

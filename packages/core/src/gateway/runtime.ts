@@ -131,7 +131,7 @@ export class Runtime implements PipelineRuntime {
     interceptTaps(hooks, deps.logger, deps.tapStats);
     const formats = new FormatRegistry();
     registerBuiltinFormats(formats);
-    tapBuiltinResolvers(hooks, config.identity);
+    tapBuiltinResolvers(hooks, config.identity, deps.logger);
     const instances: TollgatePlugin[] = [];
     let providers: ProviderRegistry | undefined;
     let applying = 'core';

@@ -1,10 +1,11 @@
 import { hash, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { IdentityConfig } from '../config/core-schema.js';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
 import { STAGE_AUTHENTICATE, STAGE_FALLBACK } from '../hooks/stages.js';
 import { ApiErrorException, apiError } from '../types/api-error.js';
-import { type Identity, createIdentity } from '../types/identity.js';
-import { LOOPBACK_LOGIN } from './loopback.js';
+import { type IdentifyInput, type Identity, createIdentity } from '../types/identity.js';
+import { FORWARDING_HEADERS, LOOPBACK_LOGIN } from './loopback.js';
 
 /** Tap name of the built-in resolvers. */
 export const API_KEY_RESOLVER = 'api-keys';
@@ -52,6 +53,42 @@ export class ApiKeyResolver {
 
 const LOOPBACK_IDENTITY = createIdentity({ login: LOOPBACK_LOGIN, loopback: true, resolver: LOOPBACK_RESOLVER });
 
+/** Shortest time between two warnings about forwarded loopback callers (ms). */
+export const FORWARDED_WARNING_INTERVAL_MS = 10 * 60_000;
+
+/** The warning logged when a `(loopback)` caller's request carries forwarding headers. */
+export const FORWARDED_LOOPBACK_MESSAGE =
+  'a caller on this machine sent forwarding headers (X-Forwarded-For, Forwarded or X-Real-IP) and was served as "(loopback)": a reverse proxy here relays others as (loopback); set identity.loopback to false, or identify them (API keys, tailscale)';
+
+/** Warns, rate-limited, about `(loopback)` callers whose requests carry forwarding headers. */
+class ForwardedLoopbackWarning {
+  readonly #logger: Logger | undefined;
+  #loggedAt = Number.NEGATIVE_INFINITY;
+  #since = 0;
+
+  constructor(logger: Logger | undefined) {
+    this.#logger = logger;
+  }
+
+  check(headers: IdentifyInput['headers']): void {
+    if (this.#logger === undefined) return;
+    let header: string | undefined;
+    for (const name of FORWARDING_HEADERS) {
+      if (headers[name] !== undefined) {
+        header = name;
+        break;
+      }
+    }
+    if (header === undefined) return;
+    this.#since++;
+    const now = Date.now();
+    if (now - this.#loggedAt < FORWARDED_WARNING_INTERVAL_MS) return;
+    this.#logger.warn({ header, requests: this.#since }, FORWARDED_LOOPBACK_MESSAGE);
+    this.#loggedAt = now;
+    this.#since = 0;
+  }
+}
+
 /** The message of the 401 a caller gets for a credential that matches no client key. */
 export const UNKNOWN_KEY_MESSAGE = 'invalid API key: it matches no client key of this gateway';
 
@@ -64,9 +101,11 @@ export const UNKNOWN_KEY_MESSAGE = 'invalid API key: it matches no client key of
  * the caller by other means) is refused with 401 before the loopback fallback, so a mistyped or
  * revoked key never becomes `(loopback)`. Without client keys, a credential is not the gateway's
  * to judge (SDKs need some key; `passthrough` providers take the client's own), and a caller on
- * this machine is `(loopback)` whatever it presents.
+ * this machine is `(loopback)` whatever it presents. A `(loopback)` caller whose request carries
+ * forwarding headers (a reverse proxy on this machine relaying someone else) is logged as a
+ * warning, at most once per {@link FORWARDED_WARNING_INTERVAL_MS}.
  */
-export function tapBuiltinResolvers(hooks: TollgateHooks, config: IdentityConfig): void {
+export function tapBuiltinResolvers(hooks: TollgateHooks, config: IdentityConfig, logger?: Logger): void {
   const keys = new ApiKeyResolver(config.api_keys);
   if (keys.size > 0) {
     hooks.identify.tap({ name: API_KEY_RESOLVER, stage: STAGE_AUTHENTICATE }, (input) => keys.resolve(input.credential));
@@ -77,6 +116,11 @@ export function tapBuiltinResolvers(hooks: TollgateHooks, config: IdentityConfig
     });
   }
   if (config.loopback) {
-    hooks.identify.tap({ name: LOOPBACK_RESOLVER, stage: STAGE_FALLBACK }, (input) => (input.isLoopback ? LOOPBACK_IDENTITY : undefined));
+    const forwarded = new ForwardedLoopbackWarning(logger);
+    hooks.identify.tap({ name: LOOPBACK_RESOLVER, stage: STAGE_FALLBACK }, (input) => {
+      if (!input.isLoopback) return undefined;
+      forwarded.check(input.headers);
+      return LOOPBACK_IDENTITY;
+    });
   }
 }
