@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, prepareConfig } from '@tollgate/core';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type FakeUpstream, type TestGateway, jsonResponder } from '@tollgate/testing';
+import { type FakeUpstream, type TestGateway, jsonResponder, startProcess } from '@tollgate/testing';
 import { providersFor } from './support/formats.js';
 import { useGuard } from './support/guard.js';
 import { type RawClient, connectionsOf, portOf, post, rawConnect, statusLines } from './support/http.js';
@@ -175,6 +180,26 @@ describe('reliability: connections', () => {
       }
     });
 
+    it('a connection that never sends a byte is closed after headers_timeout; the client timeouts cannot be turned off (issue 14)', async () => {
+      await start();
+      const client = await rawConnect(port);
+      const text = await client.closed;
+      assert.deepEqual(statusLines(text), [408]);
+      for (const field of ['headers_timeout', 'request_timeout', 'keep_alive_timeout']) {
+        await assert.rejects(prepareConfig({ raw: { providers: providersFor(upstream.url), listen: { [field]: '0' } }, plugins: [] }), (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.deepEqual(err.issues.filter((i) => i.severity === 'error').map((i) => i.path), [`config/listen/${field}`]);
+          return true;
+        });
+      }
+    });
+
+    it('max_connections has a finite default', async () => {
+      upstream = await guard.upstream(jsonResponder(OK_BODY));
+      gw = await guard.gateway({ config: { providers: providersFor(upstream.url) } });
+      assert.equal(gw.gateway.server?.maxConnections, 4096);
+    });
+
     it('max_connections: connections beyond the limit are dropped at once; service resumes once slots free up', async () => {
       await start({ ...LISTEN, max_connections: 10 });
       const held: RawClient[] = [];
@@ -190,5 +215,58 @@ describe('reliability: connections', () => {
         for (const c of held) c.destroy();
       }
     });
+  });
+});
+
+describe('reliability: file descriptor exhaustion (issue 14)', () => {
+  const guard = useGuard();
+  const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages', 'cli', 'bin', 'tollgate.js');
+  const hasPrlimit = ((): boolean => {
+    try {
+      execFileSync('prlimit', ['--version'], { stdio: 'ignore' });
+      return existsSync('/proc/self/fd');
+    } catch {
+      return false;
+    }
+  })();
+
+  it('a request that needs a new provider connection gets the gateway\'s own 503, never a provider failure; service resumes once descriptors free up', async function () {
+    if (!hasPrlimit) this.skip(); // needs Linux and util-linux's prlimit to lower a running process's limit
+    const upstream = await guard.upstream(jsonResponder(OK_BODY));
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-emfile-'));
+    guard.defer(() => rmSync(dir, { recursive: true, force: true }));
+    const config = join(dir, 'tollgate.json');
+    writeFileSync(config, JSON.stringify({ providers: providersFor(upstream.url), plugins: [], logging: { level: 'warn' } }));
+    const cli = startProcess(process.execPath, [BIN, 'start', '--config', config, '--data-dir', join(dir, 'data'), '--host', '127.0.0.1', '--port', '0']);
+    guard.defer(() => cli.stop());
+    const url = (await cli.waitFor(/tollgate listening on (http:\/\/[^\s]+)/))[1] as string;
+    const pid = cli.pid as number;
+    // Leave the gateway a few descriptors, then take them with idle connections.
+    const open = readdirSync(`/proc/${pid}/fd`).length;
+    execFileSync('prlimit', [`--pid=${pid}`, `--nofile=${open + 8}:${open + 8}`]);
+    const held: RawClient[] = [];
+    guard.defer(() => {
+      for (const c of held) c.destroy();
+    });
+    for (let i = 0; i < 40; i++) held.push(await rawConnect(portOf(url)));
+    await sleep(300);
+    const alive = held.filter((c) => !c.socket.destroyed);
+    assert.ok(alive.length > 0 && alive.length < held.length, `some connections accepted, the rest refused (${alive.length} of ${held.length})`);
+    // A request on an accepted connection: the gateway cannot open one to the provider.
+    const client = alive[0] as RawClient;
+    client.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: ${CHAT.length}\r\nConnection: close\r\n\r\n${CHAT}`);
+    const text = await client.closed;
+    assert.deepEqual(statusLines(text), [503], text.slice(0, 300));
+    const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { error: { code: string; type: string; message: string } };
+    assert.equal(body.error.code, 'gateway_overloaded');
+    assert.doesNotMatch(body.error.message, /provider/);
+    assert.match(text, /retry-after: 1/i);
+    assert.equal(upstream.requests.length, 0);
+    // Descriptors free up: served again, by the same process.
+    for (const c of held) c.destroy();
+    await sleep(300);
+    const ok = await post(url, '/v1/chat/completions', CHAT);
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(cli.done, false);
   });
 });

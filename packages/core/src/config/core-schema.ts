@@ -60,6 +60,9 @@ export const ProviderSchema = Type.Object(
 /** The `providers` section. */
 export const ProvidersSchema = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.-]+$' }), ProviderSchema);
 
+/** Default of `listen.max_connections`: finite, so that the process keeps descriptors for its own work. */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
+
 /** tollgate `listen` section. */
 export const ListenSchema = Type.Object(
   {
@@ -73,8 +76,8 @@ export const ListenSchema = Type.Object(
     request_timeout: duration('120s'),
     /** Idle keep-alive time of client connections. */
     keep_alive_timeout: duration('65s'),
-    /** Most concurrent client connections (0 = unlimited). */
-    max_connections: Type.Integer({ minimum: 0, default: 0 }),
+    /** Most concurrent client connections (0 = unlimited); beyond, new connections are closed at once. */
+    max_connections: Type.Integer({ minimum: 0, default: DEFAULT_MAX_CONNECTIONS }),
   },
   { ...warnUnknown, default: {} },
 );

@@ -9,11 +9,14 @@ import { type PluginDefinition, type TollgatePlugin, isPluginDefinition, isPlugi
 import { CORE_VERSION } from '../version.js';
 import { didYouMean } from '../text/did-you-mean.js';
 import { type ConfigIssue, ConfigError, hasErrors, issueLocation, pointerSegment } from './config-issue.js';
-import { APERTURE_ONLY_FORMATS, CORE_SECTIONS, type PluginEntry, type ProviderConfig, UNSUPPORTED_APERTURE_SECTIONS } from './core-schema.js';
+import { APERTURE_ONLY_FORMATS, CORE_SECTIONS, DURATION_PATTERN, type PluginEntry, type ProviderConfig, UNSUPPORTED_APERTURE_SECTIONS } from './core-schema.js';
+import { durationMs } from './duration.js';
 import { resolveEnvRefs } from './env-refs.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { SecretRegistry } from './secret-registry.js';
 import { validateSection } from './validate-section.js';
+
+const DURATION_RE = new RegExp(DURATION_PATTERN);
 
 /** Provider ids: they appear in `provider/model` names, so no `/` or spaces. */
 const PROVIDER_ID = /^[A-Za-z0-9_.-]+$/;
@@ -126,7 +129,7 @@ export async function prepareConfig(options: PrepareConfigOptions): Promise<Prep
     issues.push(...result.issues);
     core[section] = result.value;
   }
-  issues.push(...providerIssues(resolved.providers), ...passthroughIssues(resolved), ...sameHostIssues(core));
+  issues.push(...providerIssues(resolved.providers), ...passthroughIssues(resolved), ...sameHostIssues(core), ...listenIssues(core));
   const config = Object.freeze({ ...resolved, ...core }) as GatewayConfig;
 
   // Plugins.
@@ -286,6 +289,25 @@ function protectIssue(issue: ConfigIssue, keyLabels: ReadonlyMap<string, string>
   path = secrets.scrub(path);
   const message = secrets.scrub(issue.message);
   return path === issue.path && message === issue.message ? issue : { ...issue, path, message };
+}
+
+/** Why each client timeout must stay on: what a connection could then do forever. */
+const CLIENT_TIMEOUTS: Readonly<Record<string, string>> = {
+  headers_timeout: 'a connection that never sends its headers (or not a byte) would be kept open forever',
+  request_timeout: 'a client could send its body a byte at a time forever',
+  keep_alive_timeout: 'an idle kept-alive connection would be kept open forever',
+};
+
+/** The client timeouts cannot be turned off (`"0"`): connections must not be held without bound. */
+function listenIssues(core: Record<string, unknown>): ConfigIssue[] {
+  const listen = core.listen as Record<string, unknown> | undefined;
+  const out: ConfigIssue[] = [];
+  for (const [field, why] of Object.entries(CLIENT_TIMEOUTS)) {
+    const value = listen?.[field];
+    if (typeof value !== 'string' || !DURATION_RE.test(value) || durationMs(value) > 0) continue;
+    out.push({ severity: 'error', path: `config/listen/${field}`, message: `must be longer than 0: ${why}` });
+  }
+  return out;
 }
 
 /**

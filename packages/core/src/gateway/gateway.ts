@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
@@ -194,6 +195,7 @@ export class Gateway {
     );
     if (listen.max_connections > 0) server.maxConnections = listen.max_connections;
     this.#server = server;
+    warnAboutDescriptorLimit(this.logger, listen.max_connections);
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -207,6 +209,14 @@ export class Gateway {
       this.#server = undefined;
       throw err;
     }
+    // After listening, an 'error' is an accept failure (EMFILE, ENFILE): logged, never a crash.
+    let acceptErrorLoggedAt = Number.NEGATIVE_INFINITY;
+    server.on('error', (err: NodeJS.ErrnoException) => {
+      const now = Date.now();
+      if (now - acceptErrorLoggedAt < 60_000) return;
+      acceptErrorLoggedAt = now;
+      this.logger.error({ err, code: err.code }, 'cannot accept connections (out of file descriptors?); new connections are refused until some close');
+    });
     const address = server.address() as AddressInfo;
     // The config check warned about its own host; a --host override is only known here.
     const host = options.host ?? listen.host;
@@ -289,6 +299,28 @@ export class Gateway {
     this.logger.info('tollgate stopped');
     await new Promise<void>((resolve) => this.logger.flush(() => resolve()));
   }
+}
+
+/**
+ * Warns when the process may run out of file descriptors before `max_connections` is reached
+ * (each client connection can hold one more to a provider). Linux only: the soft limit is read
+ * from `/proc/self/limits`.
+ */
+function warnAboutDescriptorLimit(logger: Logger, maxConnections: number): void {
+  let soft: number | undefined;
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    soft = m === null || m[1] === 'unlimited' ? undefined : Number(m[1]);
+  } catch {
+    return;
+  }
+  if (soft === undefined) return;
+  const needed = maxConnections === 0 ? Number.POSITIVE_INFINITY : maxConnections * 2 + 256;
+  if (needed <= soft) return;
+  logger.warn(
+    { path: 'config/listen/max_connections', maxConnections, descriptorLimit: soft },
+    `listen.max_connections (${maxConnections === 0 ? 'unlimited' : maxConnections}) can exhaust the process's file descriptor limit (${soft}): each client connection may hold one to a provider too; raise the limit (ulimit -n) or lower max_connections`,
+  );
 }
 
 /** Creates a {@link Gateway} (see {@link CreateGatewayOptions}). */

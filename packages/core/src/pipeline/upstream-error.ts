@@ -15,7 +15,8 @@ function codeOf(err: unknown): string | undefined {
 
 /**
  * Maps a failure talking to a provider to the client's error: timeouts are 504, unreachable
- * providers and broken responses 502. Messages name the provider, never its URL or key.
+ * providers and broken responses 502, the gateway's own descriptor exhaustion (`EMFILE`,
+ * `ENFILE`) 503 with `Retry-After`. Messages name the provider, never its URL or key.
  */
 export function upstreamFailure(err: unknown, providerId: string): ApiError {
   if (err instanceof SseEventTooLargeError) return apiError('upstream', `provider "${providerId}" sent an event larger than the limit`);
@@ -27,6 +28,10 @@ export function upstreamFailure(err: unknown, providerId: string): ApiError {
       return apiError('timeout', `provider "${providerId}" did not answer in time`, { code: 'upstream_timeout' });
     case 'UND_ERR_BODY_TIMEOUT':
       return apiError('timeout', `provider "${providerId}" stopped sending its response`, { code: 'upstream_timeout' });
+    case 'EMFILE':
+    case 'ENFILE':
+      // The gateway's own limit, not the provider's fault: a 503 the client may retry.
+      return apiError('unavailable', 'the gateway is out of file descriptors (too many open connections); try again shortly', { code: 'gateway_overloaded', headers: { 'retry-after': '1' } });
     case 'UND_ERR_RESPONSE_EXCEEDED_MAX_SIZE':
       return apiError('upstream', `provider "${providerId}" sent a response larger than the limit`, { code: 'upstream_error' });
     default:
