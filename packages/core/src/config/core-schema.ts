@@ -93,6 +93,12 @@ export const LimitsSchema = Type.Object(
     max_event_size: byteSize('16mb'),
     /** Deepest JSON nesting accepted in a request body. */
     max_json_depth: Type.Integer({ minimum: 8, default: 128 }),
+    /**
+     * Most bytes of one streamed answer the gateway keeps for its tool calls: the events held
+     * until `onToolCall` decides (and those queued behind them), and the calls' names and
+     * arguments assembled so far. Beyond, the answer ends with an error.
+     */
+    max_held_size: byteSize('32mb'),
     /** Time to connect to a provider. */
     upstream_connect_timeout: duration('10s'),
     /** Time to wait for a provider's response headers. */

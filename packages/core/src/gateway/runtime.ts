@@ -109,6 +109,7 @@ export class Runtime implements PipelineRuntime {
       maxResponseBytes: byteSizeValue(config.limits.max_response_size),
       maxEventBytes: byteSizeValue(config.limits.max_event_size),
       maxJsonDepth: config.limits.max_json_depth,
+      maxHeldBytes: byteSizeValue(config.limits.max_held_size),
     };
     const coreRoutes = [...modelsRoutes(hooks, providers), ...healthRoutes(hooks, () => this.#ready)];
     const controlPlane = controlPlaneRoutes(hooks, providers);

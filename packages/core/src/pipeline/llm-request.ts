@@ -43,6 +43,8 @@ export interface RuntimeLimits {
   readonly maxEventBytes: number;
   /** Deepest JSON nesting in a request body. */
   readonly maxJsonDepth: number;
+  /** Most bytes of a streamed answer kept for its tool calls (held events, assembled calls). */
+  readonly maxHeldBytes: number;
 }
 
 /** What the request pipeline needs from its runtime. */
@@ -340,6 +342,7 @@ class LlmRequest {
       keepRaw: needs.rawResponses,
       assembleBody: needs.body,
       maxEventBytes: this.#rt.limits.maxEventBytes,
+      maxHeldBytes: this.#rt.limits.maxHeldBytes,
       status: upstream.status,
       headers,
       onFirstByte: () => {

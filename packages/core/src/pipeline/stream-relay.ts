@@ -27,6 +27,12 @@ export interface StreamRelayOptions {
   readonly assembleBody: boolean;
   /** Largest upstream event accepted. */
   readonly maxEventBytes: number;
+  /**
+   * Most bytes kept for tool calls: events held for a decision (and those queued behind them),
+   * and tool-call events assembled in this response. Beyond, the answer ends with an error.
+   * @default Infinity
+   */
+  readonly maxHeldBytes?: number;
   /** Status and headers sent with the first byte. */
   readonly status: number;
   /** Response headers. */
@@ -134,6 +140,10 @@ export class StreamRelay {
   #batch: string | undefined;
   /** Events of the current batch written exactly as received. */
   #batchExact = 0;
+  /** Text of the events waiting in the queue. */
+  #heldBytes = 0;
+  /** Text of the tool-call events of this response (what the assembler keeps of the calls). */
+  #callBytes = 0;
 
   constructor(options: StreamRelayOptions) {
     this.#o = options;
@@ -190,6 +200,13 @@ export class StreamRelay {
     // until it ends made GC a fifth of a long stream's CPU, and most observers never read them.
     if (this.#o.keepRaw && event.hasData) this.#raw.push(event.data);
     const info = this.#assembler.push(event);
+    if (info.calls !== undefined && info.calls.length > 0) {
+      this.#callBytes += event.raw.length;
+      if (this.#callBytes > (this.#o.maxHeldBytes ?? Number.POSITIVE_INFINITY)) {
+        this.#stop(this.#heldTooLarge());
+        return;
+      }
+    }
     if (!this.#o.gate) {
       this.#write(event);
       return;
@@ -203,9 +220,20 @@ export class StreamRelay {
     const calls = info.calls;
     if (calls !== undefined && calls.length > 0) {
       if (this.#queue.length === 0 && calls.every((k) => this.#status.get(k) === 'allowed' || this.#status.get(k) === 'stripped')) this.#write(event);
-      else this.#queue.push({ event, calls });
-    } else if (info.ordered && this.#queue.length > 0) this.#queue.push({ event });
+      else this.#hold({ event, calls });
+    } else if (info.ordered && this.#queue.length > 0) this.#hold({ event });
     else this.#write(event);
+  }
+
+  /** Queues an event until the calls before it are decided, within `maxHeldBytes`. */
+  #hold(held: Held): void {
+    this.#queue.push(held);
+    this.#heldBytes += held.event.raw.length;
+    if (this.#heldBytes > (this.#o.maxHeldBytes ?? Number.POSITIVE_INFINITY)) this.#stop(this.#heldTooLarge());
+  }
+
+  #heldTooLarge(): ApiError {
+    return apiError('upstream', `the answer's tool calls are larger than limits.max_held_size (${this.#o.maxHeldBytes} bytes); it was stopped`, { code: 'held_size_exceeded' });
   }
 
   #decide(completed: CompletedCall): void {
@@ -235,6 +263,7 @@ export class StreamRelay {
     if (this.#error !== undefined) return;
     this.#error = error;
     this.#queue.length = 0;
+    this.#heldBytes = 0;
     this.#o.abortUpstream();
   }
 
@@ -271,6 +300,7 @@ export class StreamRelay {
         }
       }
       this.#queue.shift();
+      this.#heldBytes -= head.event.raw.length;
       this.#write(head.event);
     }
     if (!batched) return;
