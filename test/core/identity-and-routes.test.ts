@@ -107,7 +107,8 @@ describe('identity', () => {
     const gw = await r.gatewayFor(upstream);
     assert.equal((await postChat(gw.url, chat('gpt-4o'))).status, 200);
     assert.equal(gw.logs.withMessage(FORWARDED_LOOPBACK_MESSAGE).length, 0, 'no forwarding header, no warning');
-    for (const headers of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }]) {
+    const forwarded: Array<Record<string, string>> = [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }];
+    for (const headers of forwarded) {
       assert.equal((await postChat(gw.url, chat('gpt-4o'), headers)).status, 200);
     }
     const warnings = gw.logs.withMessage(FORWARDED_LOOPBACK_MESSAGE);
