@@ -323,19 +323,19 @@ describe('reliability: configuration messages name paths, never secret values (i
     const printed = `${check.stdout}\n${check.stderr}`;
     assertNoPiece('check-config', printed);
     for (const path of [
-      'config/providers/openai/preference',
-      'config/providers/other/baseurl',
-      'config/logging/level',
-      'config/identity/api_keys/<key #1>',
-      'config/providers/openai/add_headers/0',
-      'config/providers/openai/add_headers/1',
-      'config/providers/openai/add_headers/2',
-      'config/providers/other/auth_mode',
-      'config/identity/api_keys: a client key is listed twice',
+      'providers.openai.preference',
+      'providers.other.baseurl',
+      'logging.level',
+      'identity.api_keys["<key #1>"]',
+      'providers.openai.add_headers[0]',
+      'providers.openai.add_headers[1]',
+      'providers.openai.add_headers[2]',
+      'providers.other.auth_mode',
+      'identity.api_keys: a client key is listed twice',
     ]) {
       assert.ok(printed.includes(path), `check-config names ${path}:\n${printed}`);
     }
-    assert.match(printed, /config\/providers\/openai\/preference: must be integer \(got a secret value, not shown\)/);
+    assert.match(printed, /providers\.openai\.preference: must be integer \(got a secret value, not shown\)/);
 
     // The same through createGateway: the thrown error and its issues.
     const err = await startTestGateway({ config: file, env }).then(
