@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { type FileHandle, chmod, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
-import { relative, resolve, sep } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 
 /**
  * Files and directories that can hold request or response data or secrets (spool segments,
@@ -84,7 +84,8 @@ export async function appendFilePrivate(path: string, data: string | Uint8Array)
 /**
  * Replaces a private file atomically: the data goes to a `0600` temporary file beside it, which
  * is then renamed over `path` (readers see the old or the new contents, never a part). With `sync`
- * (the default) the data reaches the disk before the rename.
+ * (the default) the data reaches the disk before the rename, and the rename itself (the directory)
+ * after it, so a crash leaves the old file or the new one.
  */
 export async function writeFileAtomicPrivate(path: string, data: string | Uint8Array, options: { readonly sync?: boolean } = {}): Promise<void> {
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
@@ -101,6 +102,14 @@ export async function writeFileAtomicPrivate(path: string, data: string | Uint8A
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw err;
+  }
+  if (options.sync !== false) {
+    const dir = await open(dirname(path), constants.O_RDONLY);
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   }
 }
 

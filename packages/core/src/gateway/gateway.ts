@@ -20,7 +20,10 @@ import { isLoopbackHost, loopbackExposedMessage } from '../identity/loopback.js'
 import { createLogger } from '../logging/create-logger.js';
 import type { UpstreamFactory } from '../providers/provider-registry.js';
 import type { TollgatePlugin } from '../plugins/plugin.js';
-import { Runtime } from './runtime.js';
+import { Runtime, type RuntimeDeps } from './runtime.js';
+import { ConfigSecrets } from '../admin/config-secrets.js';
+import { adminKey } from './admin-key.js';
+import { type ApplyConfig, GatewayConfigControl } from './gateway-config-control.js';
 
 /** Options of {@link createGateway}. */
 export interface CreateGatewayOptions {
@@ -47,6 +50,14 @@ export interface CreateGatewayOptions {
    * runs it, and the gateway is ready once created.
    */
   readonly deferReady?: boolean;
+  /**
+   * The file the admin config API saves to when `config` is an object (the built-in default, a
+   * program's own): the first save writes it, and later reloads read it. Without it, the API shows
+   * such a configuration but cannot save one. A `config` given as a path is saved in place.
+   */
+  readonly configFile?: string;
+  /** Serve the admin config API (`/aperture/config`, `/api/config`; admins only). @default true */
+  readonly adminApi?: boolean;
 }
 
 /** Where to listen (defaults from the config's `listen` section). */
@@ -85,18 +96,23 @@ export class Gateway {
   /** Data directory. */
   readonly dataDir: string;
   /** Per-tap timing statistics (`hook/tap` → stats), across reloads. */
-  readonly tapStats: TapStatsTable = new Map();
+  readonly tapStats: TapStatsTable;
   readonly #options: CreateGatewayOptions;
   readonly #secrets: SecretRegistry;
   readonly #app: Koa;
   #runtime: Runtime;
   #prepared: PreparedConfig;
+  readonly #control: GatewayConfigControl;
+  readonly #deps: RuntimeDeps;
   #server: Server | undefined;
   #retiring: Promise<void>[] = [];
   #closing: Promise<void> | undefined;
 
-  private constructor(options: CreateGatewayOptions, logger: Logger, secrets: SecretRegistry, dataDir: string, runtime: Runtime, prepared: PreparedConfig) {
+  private constructor(options: CreateGatewayOptions, logger: Logger, secrets: SecretRegistry, dataDir: string, runtime: Runtime, prepared: PreparedConfig, control: GatewayConfigControl, deps: RuntimeDeps) {
     this.#options = options;
+    this.#control = control;
+    this.#deps = deps;
+    this.tapStats = deps.tapStats;
     this.#prepared = prepared;
     this.logger = logger;
     this.#secrets = secrets;
@@ -133,9 +149,20 @@ export class Gateway {
       logger.warn({ dataDir, mode: formatMode(wider) }, `the data directory is open to other users (mode ${formatMode(wider)}); it holds undelivered hook events with prompts and answers: chmod 700 it`);
     }
     const tapStats: TapStatsTable = new Map();
-    const runtime = await Runtime.create(prepared.config, prepared.plugins, { logger, secrets, dataDir, upstreamFactory: options.upstreamFactory, tapStats }, { start: options.deferReady !== true });
-    const gateway = new Gateway(options, logger, secrets, dataDir, runtime, prepared);
-    for (const [k, v] of tapStats) gateway.tapStats.set(k, v);
+    // The admin API's saves go live through the gateway, which does not exist yet: bound below.
+    let apply: ApplyConfig = () => Promise.reject(new TollgateError('TG_ERR_GATEWAY_STATE', 'the gateway is starting'));
+    const control = new GatewayConfigControl(options, secrets, (prepared, warnings, steps) => apply(prepared, warnings, steps));
+    const deps: RuntimeDeps = {
+      logger,
+      secrets,
+      dataDir,
+      upstreamFactory: options.upstreamFactory,
+      tapStats,
+      ...(options.adminApi === false ? {} : { admin: { control, secrets: new ConfigSecrets(adminKey(dataDir)) } }),
+    };
+    const runtime = await Runtime.create(prepared.config, prepared.plugins, deps, { start: options.deferReady !== true });
+    const gateway = new Gateway(options, logger, secrets, dataDir, runtime, prepared, control, deps);
+    apply = (next, warnings, steps) => gateway.#apply(next, warnings, steps).then(() => undefined);
     return gateway;
   }
 
@@ -246,19 +273,31 @@ export class Gateway {
    * swaps it in atomically. Requests in flight finish on the old runtime, which then closes. An
    * invalid configuration is rejected (the promise rejects) and the old one keeps serving.
    */
-  async reload(config: CreateGatewayOptions['config'] = this.#options.config): Promise<ReloadResult> {
+  async reload(config: CreateGatewayOptions['config'] = this.#control.source): Promise<ReloadResult> {
     if (this.#closing !== undefined) throw new TollgateError('TG_ERR_GATEWAY_STATE', 'gateway is closing');
     const env = this.#options.env ?? process.env;
     const { raw, source, warnings: parseWarnings } = await readSource(config);
     const prepared: PreparedConfig = await prepareConfig({ raw, source, env, plugins: this.#options.plugins, resolvePaths: this.#options.resolvePaths });
+    return this.#apply(prepared, parseWarnings, {});
+  }
+
+  /**
+   * Makes a validated configuration live: builds its runtime (plugins applied, `ready` run), runs
+   * `verify` on its hooks and `commit` (the admin API writes the file there), then swaps it in;
+   * requests in flight finish on the old runtime, which then closes. A failure anywhere before the
+   * swap closes the new runtime and changes nothing.
+   */
+  async #apply(prepared: PreparedConfig, parseWarnings: readonly ConfigIssue[], steps: { readonly verify?: (hooks: TollgateHooks) => Promise<void>; readonly commit?: () => Promise<void> }): Promise<ReloadResult> {
+    if (this.#closing !== undefined) throw new TollgateError('TG_ERR_GATEWAY_STATE', 'gateway is closing');
     this.#secrets.addAll(prepared.secrets);
-    const next = await Runtime.create(prepared.config, prepared.plugins, {
-      logger: this.logger,
-      secrets: this.#secrets,
-      dataDir: this.dataDir,
-      upstreamFactory: this.#options.upstreamFactory,
-      tapStats: this.tapStats,
-    });
+    const next = await Runtime.create(prepared.config, prepared.plugins, this.#deps);
+    try {
+      await steps.verify?.(next.hooks);
+      await steps.commit?.();
+    } catch (err) {
+      await next.close();
+      throw err;
+    }
     const previous = this.#runtime;
     const changes = configChanges(this.#prepared, prepared);
     this.#runtime = next;

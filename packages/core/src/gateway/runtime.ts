@@ -12,6 +12,9 @@ import { FormatRegistry } from '../formats/format-registry.js';
 import { openAiChatFormat } from '../formats/openai-chat/openai-chat-adapter.js';
 import { type TollgateHooks, createHooks } from '../hooks/create-hooks.js';
 import { type TapStatsTable, interceptTaps } from '../hooks/tap-interceptor.js';
+import { configApiRoutes } from '../admin/config-api-routes.js';
+import type { ConfigControl } from '../admin/config-control.js';
+import type { ConfigSecrets } from '../admin/config-secrets.js';
 import { PROBLEM_ENVELOPE } from '../http/problem-envelope.js';
 import { PluginRoutes, RouteTable } from '../http/route-table.js';
 import { writeApiError } from '../http/write-response.js';
@@ -47,6 +50,8 @@ export interface RuntimeDeps {
   readonly upstreamFactory?: UpstreamFactory;
   /** Tap statistics table shared across reloads. */
   readonly tapStats: TapStatsTable;
+  /** The admin config API's access to the gateway's configuration (absent: no admin config routes). */
+  readonly admin?: { readonly control: ConfigControl; readonly secrets: ConfigSecrets };
 }
 
 /** The default upstream factory: the mock for `mock://`, an undici pool otherwise. */
@@ -95,13 +100,13 @@ export class Runtime implements PipelineRuntime {
   #starting: Promise<void> | undefined;
   #closed = false;
 
-  private constructor(config: GatewayConfig, hooks: TollgateHooks, formats: FormatRegistry, providers: ProviderRegistry, plugins: TollgatePlugin[], pluginRoutes: PluginRoutes, logger: Logger) {
+  private constructor(config: GatewayConfig, hooks: TollgateHooks, formats: FormatRegistry, providers: ProviderRegistry, plugins: TollgatePlugin[], pluginRoutes: PluginRoutes, deps: RuntimeDeps) {
     this.config = config;
     this.hooks = hooks;
     this.formats = formats;
     this.providers = providers;
     this.plugins = plugins;
-    this.logger = logger;
+    this.logger = deps.logger;
     this.accessLog = config.logging.access_log;
     this.redactor = new SecretRedactor(Object.values(config.providers).flatMap(providerCredentials));
     this.limits = {
@@ -112,7 +117,7 @@ export class Runtime implements PipelineRuntime {
       maxHeldBytes: byteSizeValue(config.limits.max_held_size),
     };
     const coreRoutes = [...modelsRoutes(hooks, providers), ...healthRoutes(hooks, () => this.#ready)];
-    const controlPlane = controlPlaneRoutes(hooks, providers);
+    const controlPlane = [...controlPlaneRoutes(hooks, providers), ...(deps.admin === undefined ? [] : configApiRoutes(deps.admin.control, deps.admin.secrets))];
     this.routes = new RouteTable(
       formats.all(),
       [...coreRoutes.map((route) => ({ owner: 'core', route, envelope: openAiChatFormat })), ...controlPlane.map((route) => ({ owner: 'core', route, envelope: PROBLEM_ENVELOPE })), ...pluginRoutes.freeze()],
@@ -185,7 +190,7 @@ export class Runtime implements PipelineRuntime {
     Object.freeze(hooks);
     let runtime: Runtime;
     try {
-      runtime = new Runtime(config, hooks, formats, providers, instances, routes, deps.logger);
+      runtime = new Runtime(config, hooks, formats, providers, instances, routes, deps);
     } catch (err) {
       await providers.close();
       throw new TollgateError('TG_ERR_PLUGIN', `plugins failed to start:\n  ${errorMessage(err)}`, { cause: err });
