@@ -14,6 +14,7 @@ import { TollgateError } from '../errors.js';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
 import type { TapStatsTable } from '../hooks/tap-interceptor.js';
 import { createLogger } from '../logging/create-logger.js';
+import type { StrippedCallStore } from '../pipeline/stripped-call-store.js';
 import type { UpstreamFactory } from '../providers/provider-registry.js';
 import type { TollgatePlugin } from '../plugins/plugin.js';
 import { Runtime } from './runtime.js';
@@ -36,6 +37,12 @@ export interface CreateGatewayOptions {
   readonly resolvePaths?: readonly string[];
   /** Makes provider upstreams (tests inject dispatchers). */
   readonly upstreamFactory?: UpstreamFactory;
+  /**
+   * Where the calls stripped from responses a provider stores are remembered, so that follow-up
+   * turns referring to them keep working (see docs/gating.md).
+   * @default an in-memory store bounded to 10,000 responses
+   */
+  readonly strippedCalls?: StrippedCallStore;
 }
 
 /** Where to listen (defaults from the config's `listen` section). */
@@ -104,7 +111,7 @@ export class Gateway {
     const dataDir = resolveDataDir(options.dataDir, prepared.config.data_dir, env);
     mkdirSync(dataDir, { recursive: true });
     const tapStats: TapStatsTable = new Map();
-    const runtime = await Runtime.create(prepared.config, prepared.plugins, { logger, secrets, dataDir, upstreamFactory: options.upstreamFactory, tapStats });
+    const runtime = await Runtime.create(prepared.config, prepared.plugins, { logger, secrets, dataDir, upstreamFactory: options.upstreamFactory, tapStats, strippedCalls: options.strippedCalls });
     const gateway = new Gateway(options, logger, secrets, dataDir, runtime);
     for (const [k, v] of tapStats) gateway.tapStats.set(k, v);
     return gateway;
@@ -205,6 +212,7 @@ export class Gateway {
       dataDir: this.dataDir,
       upstreamFactory: this.#options.upstreamFactory,
       tapStats: this.tapStats,
+      strippedCalls: this.#runtime.strippedCalls,
     });
     const previous = this.#runtime;
     this.#runtime = next;

@@ -16,6 +16,7 @@ import { PluginRoutes, RouteTable } from '../http/route-table.js';
 import { writeApiError } from '../http/write-response.js';
 import { tapBuiltinResolvers } from '../identity/builtin-resolvers.js';
 import { type PipelineRuntime, type RuntimeLimits, serveLlmRequest } from '../pipeline/llm-request.js';
+import { MemoryStrippedCallStore, type StrippedCallStore } from '../pipeline/stripped-call-store.js';
 import type { PluginHost, TollgatePlugin } from '../plugins/plugin.js';
 import { HttpUpstream } from '../providers/http-upstream.js';
 import { MockUpstream } from '../providers/mock/mock-upstream.js';
@@ -37,6 +38,8 @@ export interface RuntimeDeps {
   readonly upstreamFactory?: UpstreamFactory;
   /** Tap statistics table shared across reloads. */
   readonly tapStats: TapStatsTable;
+  /** Calls stripped from stored responses, shared across reloads (default: a new in-memory store). */
+  readonly strippedCalls?: StrippedCallStore;
 }
 
 /** The default upstream factory: the mock for `mock://`, an undici pool otherwise. */
@@ -77,13 +80,16 @@ export class Runtime implements PipelineRuntime {
   readonly plugins: readonly TollgatePlugin[];
   /** Every route this runtime serves. */
   readonly routes: RouteTable;
+  /** Calls stripped from stored responses (shared with the runtimes before and after a reload). */
+  readonly strippedCalls: StrippedCallStore;
   #inFlight = 0;
   #idleWaiters: Array<() => void> = [];
   #ready = false;
   #closed = false;
 
-  private constructor(config: GatewayConfig, hooks: TollgateHooks, formats: FormatRegistry, providers: ProviderRegistry, plugins: TollgatePlugin[], pluginRoutes: PluginRoutes, logger: Logger) {
+  private constructor(config: GatewayConfig, hooks: TollgateHooks, formats: FormatRegistry, providers: ProviderRegistry, plugins: TollgatePlugin[], pluginRoutes: PluginRoutes, logger: Logger, strippedCalls: StrippedCallStore) {
     this.config = config;
+    this.strippedCalls = strippedCalls;
     this.hooks = hooks;
     this.formats = formats;
     this.providers = providers;
@@ -168,7 +174,7 @@ export class Runtime implements PipelineRuntime {
     Object.freeze(hooks);
     let runtime: Runtime;
     try {
-      runtime = new Runtime(config, hooks, formats, providers, instances, routes, deps.logger);
+      runtime = new Runtime(config, hooks, formats, providers, instances, routes, deps.logger, deps.strippedCalls ?? new MemoryStrippedCallStore());
     } catch (err) {
       await providers.close();
       throw new TollgateError('TG_ERR_PLUGIN', `plugins failed to start:\n  ${errorMessage(err)}`, { cause: err });

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { SecretRegistry } from '../config/secret-registry.js';
-import type { FormatAdapter } from '../formats/format-adapter.js';
+import type { FormatAdapter, ResponseInfo, StrippedCall } from '../formats/format-adapter.js';
+import { UnreadableResponseError } from '../formats/unreadable-response.js';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
 import { ClientAbortedError, readJsonBody } from '../http/read-json-body.js';
 import { BodyTooLargeError, readLimited } from '../http/read-limited.js';
@@ -14,7 +15,7 @@ import type { ProviderRegistry, ResolvedProvider } from '../providers/provider-r
 import { buildUpstreamHeaders, clientResponseHeaders } from '../providers/upstream-headers.js';
 import type { UpstreamResponse } from '../providers/upstream.js';
 import { joinUpstreamPath } from '../providers/upstream-url.js';
-import { ApiErrorException, apiError } from '../types/api-error.js';
+import { type ApiError, ApiErrorException, apiError } from '../types/api-error.js';
 import type { Identity } from '../types/identity.js';
 import type { JsonObject } from '../types/json.js';
 import { MapStateBag } from '../types/state-key.js';
@@ -27,7 +28,8 @@ import { observerNeeds } from './observer-needs.js';
 import { CoreUpstreamRequest, RequestAbort } from './request-abort.js';
 import type { RequestContextImpl } from './request-context-impl.js';
 import { type RoutedRequest, routeRequest } from './route-request.js';
-import { StreamRelay } from './stream-relay.js';
+import { StreamRelay, unreadableError } from './stream-relay.js';
+import type { StrippedCallStore } from './stripped-call-store.js';
 import { toApiError } from './to-api-error.js';
 import { upstreamFailure } from './upstream-error.js';
 
@@ -55,6 +57,8 @@ export interface PipelineRuntime {
   readonly limits: RuntimeLimits;
   /** Write one access line per request. */
   readonly accessLog: boolean;
+  /** Calls stripped from responses the provider stores (for follow-up turns); absent: not remembered. */
+  readonly strippedCalls?: StrippedCallStore;
 }
 
 /** Where an LLM request goes, as the route table matched it. */
@@ -117,6 +121,8 @@ class LlmRequest {
   #ctx: RequestContextImpl | undefined;
   /** True once the relayed stream wrote its first byte: errors then go in-stream. */
   #streaming = false;
+  /** The in-stream error event of the relayed stream (it may depend on what was relayed). */
+  #streamErrorEvent: ((error: ApiError) => string) | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, target: LlmRequestTarget, adapter: FormatAdapter, rt: PipelineRuntime) {
     this.#req = req;
@@ -144,6 +150,7 @@ class LlmRequest {
       this.#draft.identity = identity;
       const { raw, body } = await readJsonBody(this.#req, { maxBytes: this.#rt.limits.maxBodyBytes, maxDepth: this.#rt.limits.maxJsonDepth });
       const { ctx, provider } = this.#route(identity, query, raw, body);
+      this.#completeFollowUp(ctx);
       await this.#authorize(ctx);
       const upstream = await this.#forward(ctx, provider, query);
       await this.#relay(ctx, provider, upstream);
@@ -181,6 +188,29 @@ class LlmRequest {
     draft.model = routed.ctx.model;
     this.#ctx = routed.ctx;
     return routed;
+  }
+
+  /**
+   * A follow-up turn that refers to a stored response the gateway stripped calls from gets what
+   * the provider needs to continue (see `StoredFollowUps`).
+   */
+  #completeFollowUp(ctx: RequestContextImpl): void {
+    const store = this.#rt.strippedCalls;
+    const followUps = this.#adapter.storedFollowUps;
+    if (store === undefined || followUps === undefined || store.empty) return;
+    const completed = followUps.completeRequest(ctx.body, store);
+    if (completed !== undefined) ctx.replaceBody(completed);
+  }
+
+  /** Remembers the calls stripped from a response the provider stores, for the follow-up turn. */
+  #rememberStrips(ctx: RequestContextImpl, response: unknown, stripped: readonly StrippedCall[]): void {
+    const store = this.#rt.strippedCalls;
+    const followUps = this.#adapter.storedFollowUps;
+    if (store === undefined || followUps === undefined || stripped.length === 0) return;
+    const keys = followUps.storedKeys(ctx.body, response);
+    if (keys.length === 0) return;
+    const strips = followUps.remember(stripped, response);
+    for (const key of keys) store.remember(key, strips);
   }
 
   /** Runs `onRequest`; a returned denial refuses the request. */
@@ -223,8 +253,36 @@ class LlmRequest {
   async #relay(ctx: RequestContextImpl, provider: ResolvedProvider, upstream: UpstreamResponse): Promise<void> {
     const contentType = headerValue(upstream.headers['content-type']) ?? '';
     if (upstream.status >= 400) await this.#relayUpstreamError(provider, upstream, contentType);
+    else if (this.#rt.hooks.onToolCall.isUsed()) await this.#relayGated(ctx, provider, upstream, contentType);
     else if (contentType.includes('text/event-stream')) await this.#relayStream(ctx, provider, upstream, contentType);
     else await this.#relayJson(ctx, provider, upstream, contentType);
+  }
+
+  /**
+   * With `onToolCall` taps the answer is read the way the client will read it, which the client's
+   * own request decides (the SDKs read a stream whenever they asked for one, whatever the content
+   * type, and JSON otherwise): a stream must be `text/event-stream`, anything else is read as JSON.
+   * A redirect or an informational status is refused: a client following it would get an answer
+   * the gateway never saw.
+   */
+  async #relayGated(ctx: RequestContextImpl, provider: ResolvedProvider, upstream: UpstreamResponse, contentType: string): Promise<void> {
+    const media = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+    let reason: string | undefined;
+    if (upstream.status < 200 || upstream.status >= 300) reason = `the provider answered with status ${upstream.status}`;
+    else if (ctx.stream && media !== 'text/event-stream') reason = `a stream was asked for but the provider answered ${media === '' ? 'without a content type' : media}`;
+    if (reason !== undefined) {
+      upstream.body.on('error', () => undefined);
+      upstream.body.destroy();
+      throw this.#unreadable(new UnreadableResponseError(reason));
+    }
+    if (ctx.stream) await this.#relayStream(ctx, provider, upstream, contentType);
+    else await this.#relayJson(ctx, provider, upstream, media === 'application/json' ? contentType : 'application/json');
+  }
+
+  /** Logs why an answer was refused unread and returns the client's error. */
+  #unreadable(err: UnreadableResponseError): ApiErrorException {
+    this.#logOf().warn({ reason: err.reason, format: this.#adapter.name }, 'refused an upstream answer the gateway cannot read with certainty');
+    return new ApiErrorException(unreadableError(err), { cause: err });
   }
 
   /** The provider refused: its own error body goes to the client (without the provider key). */
@@ -271,19 +329,30 @@ class LlmRequest {
     } catch {
       throw new ApiErrorException(apiError('upstream', `provider "${provider.id}" sent a response that is not valid JSON`, { code: 'upstream_invalid_response' }));
     }
-    const info = adapter.readResponse(parsed);
+    const gate = hooks.onToolCall.isUsed();
+    let info: ResponseInfo;
+    try {
+      info = adapter.readResponse(parsed, { strict: gate });
+    } catch (err) {
+      if (err instanceof UnreadableResponseError) throw this.#unreadable(err);
+      throw err;
+    }
     draft.responseBody = info.body ?? parsed;
     draft.rawResponses = info.rawResponses ?? [parsed];
     draft.toolCalls = info.toolCalls;
+    draft.providerToolCalls = info.providerToolCalls ?? [];
     draft.usage = info.usage;
     let out: Buffer | string = buf;
-    if (info.toolCalls.length > 0 && hooks.onToolCall.isUsed()) {
+    if (info.toolCalls.length > 0 && gate) {
       const decisions = await Promise.all(info.toolCalls.map((call) => decideToolCall(hooks, ctx, call, false)));
       draft.toolDecisions = decisions;
       const blocked = decisions.find((d) => d.outcome === 'blocked');
       if (blocked?.denial !== undefined) throw new ApiErrorException(denialError(blocked.denial, 'tool_call_blocked'));
       const stripped = decisions.filter((d) => d.outcome === 'stripped').map((d) => ({ call: d.call, message: d.message ?? 'denied by policy' }));
-      if (stripped.length > 0) out = JSON.stringify(adapter.stripToolCalls(parsed, stripped));
+      if (stripped.length > 0) {
+        out = JSON.stringify(adapter.stripToolCalls(parsed, stripped));
+        this.#rememberStrips(ctx, parsed, stripped);
+      }
     }
     writeBody(this.#res, upstream.status, { 'x-request-id': this.#requestId, 'content-type': contentType || 'application/json', ...clientResponseHeaders(upstream.headers) }, out);
   }
@@ -311,11 +380,15 @@ class LlmRequest {
       upstreamError: (err) => upstreamFailure(err, provider.id),
     });
     const outcome = await relay.run(upstream.body);
+    this.#streamErrorEvent = outcome.errorEvent;
     draft.responseBody = outcome.assembled.body;
     draft.rawResponses = outcome.rawResponses;
     draft.toolCalls = outcome.assembled.toolCalls;
+    draft.providerToolCalls = outcome.assembled.providerToolCalls ?? [];
     draft.usage = outcome.assembled.usage;
     draft.toolDecisions = outcome.decisions;
+    const stripped = outcome.decisions.filter((d) => d.outcome === 'stripped').map((d) => ({ call: d.call, message: d.message ?? 'denied by policy' }));
+    if (stripped.length > 0 && outcome.error === undefined) this.#rememberStrips(ctx, outcome.assembled.body, stripped);
     if (outcome.error !== undefined) throw new ApiErrorException(outcome.error);
   }
 
@@ -333,7 +406,7 @@ class LlmRequest {
     const error = toApiError(err, this.#logOf);
     this.#draft.error = error;
     if (!res.headersSent) writeApiError(res, this.#adapter, error, this.#requestId);
-    else if (this.#streaming && !res.writableEnded && !res.destroyed) res.end(this.#adapter.streamErrorEvent(error));
+    else if (this.#streaming && !res.writableEnded && !res.destroyed) res.end((this.#streamErrorEvent ?? this.#adapter.streamErrorEvent)(error));
     else res.destroy();
   }
 

@@ -1,10 +1,20 @@
 import { StringDecoder } from 'node:string_decoder';
+import { refuseUnreadable } from '../formats/unreadable-response.js';
 import type { SseEvent } from './sse-event.js';
 
 /** Limits of an {@link SseFramer}. */
 export interface SseFramerOptions {
   /** Largest event (bytes of text) accepted before the stream is declared malformed. */
   readonly maxEventBytes?: number;
+  /**
+   * Refuse (throw `UnreadableResponseError`) framing that clients read differently: a line that
+   * starts with a byte-order mark (the `openai` and `@anthropic-ai/sdk` decoders drop it from
+   * every line, so a BOM-only line ends an event for them and `\uFEFFdata:` is a data line;
+   * WHATWG readers drop it only at the start of the stream) or with whitespace (` data:` is no
+   * field for WHATWG readers but a data line for `@google/genai`, which trims events). Used
+   * whenever `onToolCall` is tapped.
+   */
+  readonly strict?: boolean;
 }
 
 /** Thrown when an upstream event exceeds the size limit. */
@@ -28,12 +38,16 @@ const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
 export class SseFramer {
   readonly #decoder = new StringDecoder('utf8');
   readonly #maxEventBytes: number;
+  readonly #strict: boolean;
+  /** True until the first character of the stream was checked (strict mode). */
+  #atStart = true;
   #buffer = '';
   /** Offset in #buffer from which to resume scanning for a blank line. */
   #scanFrom = 0;
 
   constructor(options: SseFramerOptions = {}) {
     this.#maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.#strict = options.strict === true;
   }
 
   /** Feeds bytes; returns the events completed by them. */
@@ -63,6 +77,11 @@ export class SseFramer {
     let start = 0;
     let i = this.#scanFrom;
     const n = buf.length;
+    const strict = this.#strict;
+    if (strict && this.#atStart && n > 0) {
+      checkLineStart(buf.charCodeAt(0));
+      this.#atStart = false;
+    }
     // Position of the next CR at or after i (n when there is none): most streams have none, so
     // one search settles it for the whole chunk.
     let cr = -1;
@@ -95,6 +114,7 @@ export class SseFramer {
       // Is the next line empty (a second line break right away)?
       if (next >= n) break;
       const d = buf.charCodeAt(next);
+      if (strict) checkLineStart(d);
       if (d === 0x0a || d === 0x0d) {
         let end = next + 1;
         if (d === 0x0d) {
@@ -121,6 +141,12 @@ export class SseFramer {
     if (this.#buffer.length > this.#maxEventBytes) throw new SseEventTooLargeError(this.#maxEventBytes);
     return events;
   }
+}
+
+/** Refuses a line whose first character clients read differently (strict mode; see {@link SseFramerOptions.strict}). */
+function checkLineStart(c: number): void {
+  if (c === 0xfeff) refuseUnreadable('an SSE line starts with a byte-order mark');
+  if (c === 0x20 || c === 0x09) refuseUnreadable('an SSE line starts with whitespace');
 }
 
 /** Matches text that is not all whitespace (the same characters `String.prototype.trim` removes). */
