@@ -39,8 +39,8 @@ export class SseFramer {
   readonly #decoder = new StringDecoder('utf8');
   readonly #maxEventBytes: number;
   readonly #strict: boolean;
-  /** True until the first character of the stream was checked (strict mode). */
-  #atStart = true;
+  /** True when the next character received starts a line (strict mode). */
+  #atLineStart = true;
   #buffer = '';
   /** Offset in #buffer from which to resume scanning for a blank line. */
   #scanFrom = 0;
@@ -52,13 +52,41 @@ export class SseFramer {
 
   /** Feeds bytes; returns the events completed by them. */
   push(chunk: Buffer | string): SseEvent[] {
-    this.#buffer += typeof chunk === 'string' ? chunk : this.#decoder.write(chunk);
+    const text = typeof chunk === 'string' ? chunk : this.#decoder.write(chunk);
+    if (this.#strict) this.#checkLineStarts(text);
+    this.#buffer += text;
     return this.#drain();
+  }
+
+  /** Refuses a line of `text` (the next text of the stream) that starts with a BOM or whitespace. */
+  #checkLineStarts(text: string): void {
+    const n = text.length;
+    if (n === 0) return;
+    if (this.#atLineStart) checkLineStart(text.charCodeAt(0));
+    // Native searches from line break to line break: a few per event.
+    let i = 0;
+    // The next CR (n when none): most streams have none, so one search settles it.
+    let cr = -1;
+    while (i < n) {
+      if (cr < i) {
+        cr = text.indexOf('\r', i);
+        if (cr === -1) cr = n;
+      }
+      const lf = text.indexOf('\n', i);
+      const k = lf === -1 || lf > cr ? cr : lf;
+      if (k >= n) break;
+      if (k + 1 < n) checkLineStart(text.charCodeAt(k + 1));
+      i = k + 1;
+    }
+    const last = text.charCodeAt(n - 1);
+    this.#atLineStart = last === 0x0a || last === 0x0d;
   }
 
   /** Ends the stream; returns a final event that lacked its blank line, if any. */
   end(): SseEvent[] {
-    this.#buffer += this.#decoder.end();
+    const rest = this.#decoder.end();
+    if (this.#strict) this.#checkLineStarts(rest);
+    this.#buffer += rest;
     const events = this.#drain();
     if (this.#buffer.trim().length > 0) events.push(parseEvent(this.#buffer));
     this.#buffer = '';
@@ -77,11 +105,6 @@ export class SseFramer {
     let start = 0;
     let i = this.#scanFrom;
     const n = buf.length;
-    const strict = this.#strict;
-    if (strict && this.#atStart && n > 0) {
-      checkLineStart(buf.charCodeAt(0));
-      this.#atStart = false;
-    }
     // Position of the next CR at or after i (n when there is none): most streams have none, so
     // one search settles it for the whole chunk.
     let cr = -1;
@@ -114,7 +137,6 @@ export class SseFramer {
       // Is the next line empty (a second line break right away)?
       if (next >= n) break;
       const d = buf.charCodeAt(next);
-      if (strict) checkLineStart(d);
       if (d === 0x0a || d === 0x0d) {
         let end = next + 1;
         if (d === 0x0d) {
