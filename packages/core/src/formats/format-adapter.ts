@@ -138,6 +138,8 @@ export interface StreamAssembler {
    * far); absent: the adapter's {@link FormatAdapter.streamErrorEvent}.
    */
   errorEvent?(error: ApiError): string;
+  /** Told of every event as it is written to the client (after any rewrite); for {@link errorEvent}. */
+  wrote?(event: SseEvent): void;
 }
 
 /**

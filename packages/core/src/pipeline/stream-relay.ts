@@ -303,10 +303,14 @@ export class StreamRelay {
   #write(event: SseEvent): void {
     if (this.#stripped.size === 0) {
       if (this.#batch !== undefined) this.#batchExact++;
+      this.#assembler.wrote?.(event);
       this.#writeRaw(event.raw);
       return;
     }
-    for (const e of this.#assembler.rewrite(event, this.#stripped)) this.#writeRaw(e.raw);
+    for (const e of this.#assembler.rewrite(event, this.#stripped)) {
+      this.#assembler.wrote?.(e);
+      this.#writeRaw(e.raw);
+    }
   }
 
   #writeRaw(text: string): void {

@@ -106,9 +106,9 @@ export class OpenAiResponsesStreamAssembler implements StreamAssembler {
   #error: unknown;
   /** Sequence numbers added (+) or removed (−) so far by rewriting. */
   #seqShift = 0;
-  /** The highest `sequence_number` received, and how many data events arrived. */
-  #lastSeq: number | undefined;
-  #events = 0;
+  /** The last `sequence_number` written to the client, and how many events were written. */
+  #writtenSeq: number | undefined;
+  #written = 0;
   /** The last snapshot before the final one (`response.created`, `in_progress`, `queued`). */
   #partial: Record<string, unknown> | undefined;
   readonly #strict: boolean;
@@ -126,8 +126,6 @@ export class OpenAiResponsesStreamAssembler implements StreamAssembler {
     if (this.#strict) this.#check(event, parsed);
     const data = asObject(parsed);
     if (data === undefined) return ORDERED;
-    this.#events++;
-    if (typeof data.sequence_number === 'number' && (this.#lastSeq === undefined || data.sequence_number > this.#lastSeq)) this.#lastSeq = data.sequence_number;
     const type = typeof data.type === 'string' ? data.type : (event.event ?? '');
     if (RESPONSE_EVENTS.has(type)) {
       const response = asObject(data.response);
@@ -218,10 +216,18 @@ export class OpenAiResponsesStreamAssembler implements StreamAssembler {
   }
 
   /** @inheritdoc */
+  wrote(event: SseEvent): void {
+    const seq = asObject(sseJson(event))?.sequence_number;
+    if (typeof seq === 'number') this.#writtenSeq = seq;
+    this.#written++;
+  }
+
+  /** @inheritdoc */
   errorEvent(error: ApiError): string {
     const type = error.type ?? OPENAI_ERROR_TYPES[error.kind];
     const code = error.code ?? type;
-    const seq = (this.#lastSeq ?? this.#events - 1) + this.#seqShift + 1;
+    // Numbered on from what the client got (held events never reached it).
+    const seq = this.#writtenSeq === undefined ? this.#written : this.#writtenSeq + 1;
     const errorEvent = { type: 'error', sequence_number: seq, code, message: error.message, param: null, error: { type, code, message: error.message, param: null } };
     // The response as last relayed (the snapshot before the final one: a final snapshot is never
     // followed by an error), failed: its id, model and settings are the real ones, and nothing the
