@@ -128,7 +128,7 @@ function finalItem(spec: ItemSpec, i: number): Record<string, unknown> {
 }
 
 function startedItem(item: Record<string, unknown>): Record<string, unknown> {
-  const started = { ...item, status: 'in_progress' };
+  const started: Record<string, unknown> = { ...item, status: 'in_progress' };
   if (item.type === 'function_call') started.arguments = '';
   if (item.type === 'custom_tool_call') started.input = '';
   if (item.type === 'message') started.content = [];
