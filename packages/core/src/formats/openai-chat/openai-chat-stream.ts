@@ -43,7 +43,20 @@ const ORDERED: StreamEventInfo = { ordered: true };
  * JSON string a quote is always escaped, so `"name"` followed by a colon is a key, never text;
  * a duplicate key cannot hide either, since every occurrence is searched.
  */
-const MORE_THAN_TEXT = /"(?:tool_calls|function_call|message|refusal|error|usage|finish_reason)"\s*:\s*(?!null\b)|\\u00[0-7]/;
+const MORE_THAN_TEXT = /"(?:tool_calls|function_call|message|refusal|error|usage|finish_reason)"\s*:\s*(?!null\b)/;
+
+/**
+ * True when `data` has a `\u00XX` escape of an ASCII character (one that could spell a key).
+ * A native substring search: such escapes are rare, and a second branch in the regular expression
+ * above would cost every chunk a second try at every position.
+ */
+function hasAsciiEscape(data: string): boolean {
+  for (let i = data.indexOf('\\u00'); i !== -1; i = data.indexOf('\\u00', i + 1)) {
+    const c = data.charCodeAt(i + 4);
+    if (c >= 0x30 && c <= 0x37) return true;
+  }
+  return false;
+}
 
 /** A non-empty `content` string in a chunk's text. */
 const SOME_CONTENT = /"content"\s*:\s*"[^"]/;
@@ -56,7 +69,7 @@ const SOME_CONTENT = /"content"\s*:\s*"[^"]/;
  * such a chunk as carrying a tool call, so the gate may skip parsing it.
  */
 function onlyText(data: string): boolean {
-  return data.charCodeAt(0) === 0x7b && data.charCodeAt(data.length - 1) === 0x7d && !MORE_THAN_TEXT.test(data);
+  return data.charCodeAt(0) === 0x7b && data.charCodeAt(data.length - 1) === 0x7d && !MORE_THAN_TEXT.test(data) && !hasAsciiEscape(data);
 }
 
 /**
