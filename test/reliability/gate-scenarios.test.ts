@@ -184,3 +184,33 @@ describe('reliability: strips and the Responses API after issue 14', () => {
     assert.ok(!answer.text.includes('"name":"block_me"'), 'the blocked call never reaches the client');
   });
 });
+
+describe('reliability: calls the provider runs itself are recorded, never decided (issue 14)', () => {
+  const guard = useGuard();
+  let upstream: FakeUpstream;
+  let gw: TestGateway;
+  let policy: ReturnType<typeof recordingPolicy>;
+
+  beforeEach(async () => {
+    upstream = await guard.upstream();
+    policy = recordingPolicy();
+    gw = await guard.gateway({ config: { providers: providersFor(upstream.url) }, plugins: [policy] });
+  });
+
+  const cases: Array<{ format: FormatCase['name']; body: unknown; kind: string }> = [
+    { format: 'openai_responses', kind: 'web_search', body: { ...RESPONSE, status: 'completed', output: [{ id: 'ws_1', type: 'web_search_call', status: 'completed', action: { type: 'search', query: 'weather' } }] } },
+    { format: 'anthropic_messages', kind: 'server_tool', body: { ...MESSAGE, content: [{ type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'weather' } }], stop_reason: 'end_turn' } },
+    { format: 'gemini', kind: 'code_execution', body: { candidates: [{ content: { role: 'model', parts: [{ executableCode: { language: 'PYTHON', code: 'print(1)' } }, { text: 'done' }] }, finishReason: 'STOP', index: 0 }] } },
+  ];
+  for (const c of cases) {
+    it(`${c.format}: a ${c.kind} call is in the exchange's providerToolCalls, and onToolCall is not asked`, async () => {
+      upstream.respond(jsonResponder(c.body));
+      const client = await readWithSdk(c.format, gw.url, false);
+      assert.equal(client.failed, false);
+      const exchange = await gw.exchange(1);
+      assert.deepEqual(exchange.providerToolCalls.map((p) => [p.kind, p.executor]), [[c.kind, 'provider']]);
+      assert.deepEqual(exchange.toolCalls, []);
+      assert.deepEqual(policy.decided, []);
+    });
+  }
+});

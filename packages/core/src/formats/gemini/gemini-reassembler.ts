@@ -109,6 +109,7 @@ export class GeminiReassembler {
   readonly #strict: boolean;
   readonly #candidates = new Map<number, CandidateState>();
   readonly #calls: GeminiCallState[] = [];
+  readonly #executed: ToolCall[] = [];
   readonly #base: Record<string, unknown> = {};
   #usage: unknown;
   #responseKey: string | undefined;
@@ -149,7 +150,11 @@ export class GeminiReassembler {
         if (part === undefined) return;
         const fc = asObject(part.functionCall);
         if (fc !== undefined) this.#functionCall(state, part, fc, position, partIndex, refs, completed);
-        else this.#part(state, part);
+        else {
+          const code = asObject(part.executableCode);
+          if (code !== undefined) this.#executed.push({ id: `code_${this.#executed.length}`, kind: 'code_execution', name: 'code_execution', params: structuredClone(code), index: this.#executed.length, executor: 'provider' });
+          this.#part(state, part);
+        }
       });
       if (c.finishReason !== undefined && c.finishReason !== null) {
         final = true;
@@ -186,6 +191,11 @@ export class GeminiReassembler {
     if (candidates.length > 0 || this.#error === undefined) body.candidates = candidates;
     if (this.#usage !== undefined) body.usageMetadata = this.#usage;
     return body;
+  }
+
+  /** Code Google ran for the model (`executableCode` parts), as provider-run calls of kind `code_execution`. */
+  get providerToolCalls(): readonly ToolCall[] {
+    return this.#executed;
   }
 
   /** The last `usageMetadata` seen. */

@@ -45,7 +45,7 @@ export function reassembleGemini(body: unknown, options: ReadResponseOptions = {
  */
 export function readGeminiResponse(body: unknown, options: ReadResponseOptions = {}): ResponseInfo {
   const r = reassembleGemini(body, options);
-  const info = { toolCalls: r.calls.map((c) => r.toolCall(c)), usage: geminiUsage(r.usageMetadata) };
+  const info = { toolCalls: r.calls.map((c) => r.toolCall(c)), usage: geminiUsage(r.usageMetadata), ...(r.providerToolCalls.length > 0 ? { providerToolCalls: [...r.providerToolCalls] } : {}) };
   return Array.isArray(body) ? { ...info, body: r.body(), rawResponses: body } : info;
 }
 

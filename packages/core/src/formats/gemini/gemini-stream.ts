@@ -54,7 +54,8 @@ export class GeminiStreamAssembler implements StreamAssembler {
 
   /** @inheritdoc */
   result(): AssembledResponse {
-    return { body: this.#r.body(), toolCalls: this.#r.calls.map((c) => this.#r.toolCall(c)), usage: geminiUsage(this.#r.usageMetadata) };
+    const executed = this.#r.providerToolCalls;
+    return { body: this.#r.body(), toolCalls: this.#r.calls.map((c) => this.#r.toolCall(c)), usage: geminiUsage(this.#r.usageMetadata), ...(executed.length > 0 ? { providerToolCalls: [...executed] } : {}) };
   }
 
   /** @inheritdoc */
