@@ -118,7 +118,7 @@ describe('the official openai client, against captured fixtures', () => {
       (message?.tool_calls ?? []).map((c) => (c.type === 'function' ? [c.id, c.function.name] : [])),
       [['call_DNYTawLBoN8fj3KN6qU9N1Ou', 'get_stock_price']],
     );
-    assert.equal(message?.content, `${strippedCallNote('GetWeatherArgs', 'GetWeatherArgs denied')}\n`);
+    assert.equal(message?.content, strippedCallNote('GetWeatherArgs', 'GetWeatherArgs denied'), 'as in the non-streamed answer');
     assert.equal(final.choices[0]?.finish_reason, 'tool_calls');
   });
 

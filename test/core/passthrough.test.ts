@@ -217,7 +217,7 @@ describe('passthrough: non-streaming', () => {
     assert.equal(e.streamed, false);
     assert.deepEqual(e.responseBody, parsed);
     assert.deepEqual(e.rawResponses, [parsed]);
-    assert.deepEqual(e.toolCalls, [{ id: 'call_00_9V0vrf86Pc9aelHCJMZqnJBo', name: 'weather', params: { location: 'San Francisco' }, index: 0 }]);
+    assert.deepEqual(e.toolCalls, [{ id: 'call_00_9V0vrf86Pc9aelHCJMZqnJBo', kind: 'function', name: 'weather', params: { location: 'San Francisco' }, index: 0 }]);
     assert.deepEqual([e.usage.inputTokens, e.usage.outputTokens, e.usage.totalTokens, e.usage.cachedTokens, e.usage.reasoningTokens], [339, 92, 431, 320, 48]);
     assert.equal(e.status, 200);
   });

@@ -149,7 +149,7 @@ describe('onToolCall: streaming', () => {
     assert.equal(res.status, 200);
     const view = clientView(res.text);
     assert.deepEqual(view.calls.map((c) => [c.index, c.id, c.name, JSON.parse(c.arguments)]), [[0, 'call_DNYTawLBoN8fj3KN6qU9N1Ou', 'get_stock_price', { ticker: 'AAPL', exchange: 'NASDAQ' }]]);
-    assert.equal(view.content, `${strippedCallNote('GetWeatherArgs', 'not for you')}\n`);
+    assert.equal(view.content, strippedCallNote('GetWeatherArgs', 'not for you'));
     assert.equal(view.finish, 'tool_calls');
     assert.ok(view.done);
     assert.ok(!res.text.includes('call_JMW1whyEaYG438VE1OIflxA2'));

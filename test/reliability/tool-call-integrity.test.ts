@@ -137,7 +137,8 @@ describe('reliability: what the client receives as a tool call is what onToolCal
       const answer = await post(gw.url, c.format.path(true), c.format.body(true));
       assertRefusedChange(c.format, answer);
       const exchange = await gw.exchange(1);
-      assert.equal(exchange.error?.code, 'tool_call_changed');
+      // Refused as soon as the stream leaves what every client reads alike, or once the call changed.
+      assert.ok(['tool_call_changed', 'unreadable_response'].includes(String(exchange.error?.code)), String(exchange.error?.code));
       assert.ok(gate.seen.every((call) => !JSON.stringify(call.params).includes('rm -rf')), 'the gate only ever saw the harmless version');
     });
   }
@@ -146,7 +147,6 @@ describe('reliability: what the client receives as a tool call is what onToolCal
     upstream.respond(
       sseResponder([
         event('response.created', { response: { id: 'resp_1', object: 'response', status: 'in_progress', output: [] } }),
-        event('response.output_text.delta', { item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'Done.' }),
         event('response.completed', { response: { id: 'resp_1', object: 'response', status: 'completed', output: [fnItem('{"cmd":"rm -rf /"}')] } }),
       ]),
     );

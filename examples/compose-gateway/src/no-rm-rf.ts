@@ -1,4 +1,4 @@
-import { type PluginDefinition, STAGE_GUARDRAIL, definePlugin, deny } from '@tollgate/core';
+import { type PluginDefinition, STAGE_GUARDRAIL, type ToolCall, definePlugin, deny } from '@tollgate/core';
 
 /**
  * True when a shell command runs `rm` with both the recursive and the force flag, however they
@@ -19,10 +19,34 @@ export function runsRmRf(command: string): boolean {
   return false;
 }
 
+/** An argv array (`["rm", "-rf", "/"]`) as one command line; a string as it is. */
+function commandLine(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value.join(' ') : undefined;
+}
+
 /**
- * An inline plugin, defined in the program rather than in a package: it denies a `bash` tool
- * call whose `command` runs `rm -rf`, before the call reaches the client. The client gets a 403
- * in its API format (or the format's error event, in a stream).
+ * The shell commands a tool call runs, read from its parsed arguments (core hands taps the
+ * arguments as the client parses them, escapes decoded): a `bash` function's `command`, the
+ * Responses API's `local_shell` action (an argv array) and `shell` action (`commands`).
+ */
+export function shellCommands(call: ToolCall): string[] {
+  const out: string[] = [];
+  const add = (v: unknown): void => {
+    const line = commandLine(v);
+    if (line !== undefined) out.push(line);
+  };
+  if (call.kind === 'local_shell') add(call.params.command);
+  else if (call.kind === 'shell') for (const c of Array.isArray(call.params.commands) ? call.params.commands : []) add(c);
+  else if (call.name === 'bash') add(call.params.command);
+  return out;
+}
+
+/**
+ * An inline plugin, defined in the program rather than in a package: it denies a shell tool
+ * call (a `bash` function, or the `local_shell` and `shell` built-in tools) whose command runs
+ * `rm -rf`, before the call reaches the client. The client gets a 403 in its API format (or the
+ * format's error event, in a stream).
  */
 export const noRmRf: PluginDefinition = definePlugin({
   name: 'no-rm-rf',
@@ -30,8 +54,9 @@ export const noRmRf: PluginDefinition = definePlugin({
     name: 'no-rm-rf',
     apply(host) {
       host.hooks.onToolCall.tap({ name: 'no-rm-rf', stage: STAGE_GUARDRAIL }, ({ call, request }) => {
-        if (call.name !== 'bash' || !runsRmRf(String(call.params.command ?? ''))) return undefined;
-        logger.warn({ login: request.identity.login, command: call.params.command }, 'rm -rf denied');
+        const command = shellCommands(call).find(runsRmRf);
+        if (command === undefined) return undefined;
+        logger.warn({ login: request.identity.login, command }, 'rm -rf denied');
         return deny('rm -rf is not allowed here', { code: 'rm_rf_denied' });
       });
     },

@@ -7,11 +7,21 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type FakeHookReceiver, type ProcessHandle, hookReply, startFakeHookReceiver, startProcess } from '@tollgate/testing';
 import OpenAI, { APIError } from 'openai';
-import { runsRmRf } from '../src/no-rm-rf.js';
+import { runsRmRf, shellCommands } from '../src/no-rm-rf.js';
 
 const EXAMPLE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const BASH: OpenAI.Chat.ChatCompletionTool = { type: 'function', function: { name: 'bash', parameters: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } } };
+
+describe('shellCommands', () => {
+  it('reads the commands of bash calls and of the local_shell and shell tools from their parsed arguments', () => {
+    assert.deepEqual(shellCommands({ id: 'a', kind: 'function', name: 'bash', params: { command: 'rm -rf /' }, index: 0 }), ['rm -rf /']);
+    assert.deepEqual(shellCommands({ id: 'b', kind: 'local_shell', name: 'local_shell', params: { type: 'exec', command: ['rm', '-rf', '/'] }, index: 0 }), ['rm -rf /']);
+    assert.deepEqual(shellCommands({ id: 'c', kind: 'shell', name: 'shell', params: { commands: ['ls', 'rm -fr x'] }, index: 0 }), ['ls', 'rm -fr x']);
+    assert.deepEqual(shellCommands({ id: 'd', kind: 'function', name: 'search', params: { command: 'rm -rf /' }, index: 0 }), []);
+    assert.ok(shellCommands({ id: 'e', kind: 'local_shell', name: 'local_shell', params: { command: ['rm', '-rf', '/'] }, index: 0 }).some(runsRmRf));
+  });
+});
 
 describe('runsRmRf', () => {
   it('spots rm with recursive and force flags, however spelled', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ToolCall, ToolCallDecision } from '@tollgate/core';
 import { type ToolCallSummary, escapeMrkdwn, toolCallMessage } from '../src/slack-message.js';
 
-const call = (index: number, name: string, params: Record<string, unknown>): ToolCall => ({ id: `call_${index}`, index, name, params });
+const call = (index: number, name: string, params: Record<string, unknown>): ToolCall => ({ id: `call_${index}`, kind: 'function', index, name, params });
 const base: ToolCallSummary = {
   login: 'alice@example.com',
   model: 'gpt-4.1',

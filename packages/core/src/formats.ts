@@ -4,12 +4,14 @@
  * renderers. For plugins that add a format (`host.formats.register`) and for tests of format
  * behaviour; request hooks never need them.
  */
-export type { FormatAdapter, FormatRequestInput, RequestInfo, UpstreamPathInput, ResponseInfo, StrippedCall, CompletedCall, StreamEventInfo, AssembledResponse, StreamAssembler, StreamAssemblerOptions } from './formats/format-adapter.js';
+export type { FormatAdapter, FormatRequestInput, RequestInfo, UpstreamPathInput, ResponseInfo, StrippedCall, CompletedCall, StreamEventInfo, AssembledResponse, StreamAssembler, StreamAssemblerOptions, ReadResponseOptions, StoredFollowUps } from './formats/format-adapter.js';
 export { FormatRegistry } from './formats/format-registry.js';
 export { BUILTIN_FORMATS } from './formats/builtin-formats.js';
 export { openAiChatFormat, openAiErrorBody, OPENAI_ERROR_TYPES } from './formats/openai-chat/openai-chat-adapter.js';
 export { OpenAiChatStreamAssembler } from './formats/openai-chat/openai-chat-stream.js';
-export { parseToolArguments, strippedCallNote } from './formats/tool-arguments.js';
+export { parseToolArguments, strictToolArguments, strippedCallNote } from './formats/tool-arguments.js';
+export { UnreadableResponseError, refuseUnreadable } from './formats/unreadable-response.js';
+export { openAiResponsesFollowUps } from './formats/openai-responses/openai-responses-follow-ups.js';
 export { contentText, asObject, asArray } from './formats/content-text.js';
 export { openAiResponsesFormat } from './formats/openai-responses/openai-responses-adapter.js';
 export { OpenAiResponsesStreamAssembler } from './formats/openai-responses/openai-responses-stream.js';

@@ -29,8 +29,9 @@ export type { ModelDescription, ModelEntry, ModelPricing, ModelsContext } from '
 export type { ProviderInfo, ProviderRef } from './types/provider-info.js';
 export type { ProviderCatalog, ProviderSummary } from './providers/provider-registry.js';
 export { type StateKey, type StateBag, createStateKey } from './types/state-key.js';
-export { type ToolCall, type DeclaredTool, type Usage, type ToolCallDecision, emptyUsage } from './types/tool-call.js';
+export { type ToolCall, type ToolCallKind, type DeclaredTool, type Usage, type ToolCallDecision, emptyUsage } from './types/tool-call.js';
 export { type ComponentHealth, type HealthReport, collectHealth } from './types/health.js';
+export { type StrippedCallStore, type RememberedStrip, MemoryStrippedCallStore, DEFAULT_STRIPPED_CALL_MEMORY } from './pipeline/stripped-call-store.js';
 export { ESTIMATED_COST, QUOTA_BALANCES, type EstimatedCost, type QuotaBalance } from './types/cost.js';
 export {
   CAPABILITIES,

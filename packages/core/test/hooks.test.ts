@@ -158,7 +158,7 @@ describe('hooks', () => {
     const { hooks } = setup();
     hooks.onToolCall.tap('allow-all', () => undefined);
     hooks.onToolCall.tapPromise('policy', async () => ({ message: 'no shell', action: 'strip' as const }));
-    const ctx = { request: fakeRequest, call: { id: 'c1', name: 'bash', params: {}, index: 0 }, streaming: false } satisfies ToolCallContext;
+    const ctx = { request: fakeRequest, call: { id: 'c1', kind: 'function' as const, name: 'bash', params: {}, index: 0 }, streaming: false } satisfies ToolCallContext;
     assert.equal((await hooks.onToolCall.promise(ctx))?.by, 'policy');
     const decided = await decideToolCall(hooks, fakeRequest, ctx.call, false);
     assert.deepEqual([decided.outcome, decided.by, decided.message], ['stripped', 'policy', 'no shell']);
@@ -171,7 +171,7 @@ describe('hooks', () => {
     hooks.onToolCall.tap('policy', () => {
       throw new Error('policy engine down');
     });
-    const decided = await decideToolCall(hooks, fakeRequest, { id: 'c1', name: 'bash', params: {}, index: 0 }, true);
+    const decided = await decideToolCall(hooks, fakeRequest, { id: 'c1', kind: 'function' as const, name: 'bash', params: {}, index: 0 }, true);
     assert.equal(decided.outcome, 'blocked');
     assert.equal(decided.by, 'policy');
     assert.equal(decided.denial?.status, 500);

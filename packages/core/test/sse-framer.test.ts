@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { SseEventTooLargeError, SseFramer } from '@tollgate/core/formats';
+import { SseEventTooLargeError, SseFramer, UnreadableResponseError } from '@tollgate/core/formats';
 
 describe('SseFramer', () => {
   it('splits events across arbitrary chunk boundaries and keeps their exact text', () => {
@@ -58,5 +58,30 @@ describe('SseFramer edge cases', () => {
     const framer = new SseFramer();
     const events = [...framer.push(bytes.subarray(0, 8)), ...framer.push(bytes.subarray(8))];
     assert.deepEqual(events.map((e) => e.data), ['日本']);
+  });
+});
+
+describe('SseFramer, strict (with onToolCall taps)', () => {
+  const refused = (chunks: string[]): string | undefined => {
+    const framer = new SseFramer({ strict: true });
+    try {
+      for (const c of chunks) framer.push(c);
+      framer.end();
+      return undefined;
+    } catch (err) {
+      assert.ok(err instanceof UnreadableResponseError);
+      return err.reason;
+    }
+  };
+
+  it('refuses a byte-order mark or whitespace at the start of any line, wherever the chunks are cut', () => {
+    const cases = ['\uFEFFdata: {}\n\n', 'data: {}\n\n\uFEFFdata: {}\n\n', 'data: {}\n\uFEFF\ndata: {}\n\n', 'data: {}\n\n data: {}\n\n', 'data: {}\r\n\r\n\tdata: {}\r\n\r\n', 'data: {}\r\r\uFEFF\r\r'];
+    for (const text of cases) {
+      for (let cut = 0; cut <= text.length; cut++) assert.match(refused([text.slice(0, cut), text.slice(cut)]) ?? '', /starts with/, JSON.stringify(text));
+    }
+  });
+
+  it('accepts what every client reads alike: a BOM inside a line, CR, LF and CRLF line ends, comments', () => {
+    for (const text of ['data: {"t":"\uFEFF"}\n\n', 'data: {}\r\n\r\n: ping\r\rdata: {}\n\n', 'event: x\ndata:{}\n\n']) assert.equal(refused([text]), undefined, JSON.stringify(text));
   });
 });

@@ -124,7 +124,7 @@ export async function createPluginHarness(options: PluginHarnessOptions): Promis
       return hooks.onRequest.promise(ctx);
     },
     onToolCall(ctx, call, streaming = false) {
-      return hooks.onToolCall.promise({ request: ctx, call: { id: call.id ?? 'call_1', index: call.index ?? 0, params: call.params ?? {}, name: call.name }, streaming });
+      return hooks.onToolCall.promise({ request: ctx, call: { id: call.id ?? 'call_1', kind: call.kind ?? 'function', index: call.index ?? 0, params: call.params ?? {}, name: call.name }, streaming });
     },
     async respond(ctx, response = {}) {
       const draft = new ExchangeDraft(ctx.id, ctx.format, ctx.method, ctx.path, ctx.userAgent, Date.now(), 0, ctx.state);

@@ -1,4 +1,5 @@
 import type { MockRenderer } from '../providers/mock/mock-renderer.js';
+import type { RememberedStrip, StrippedCallStore } from '../pipeline/stripped-call-store.js';
 import type { ApiError } from '../types/api-error.js';
 import type { JsonObject } from '../types/json.js';
 import type { DeclaredTool, ToolCall, Usage } from '../types/tool-call.js';
@@ -38,8 +39,10 @@ export interface UpstreamPathInput {
 
 /** A normalised view of a complete (non-streaming or reassembled) response. */
 export interface ResponseInfo {
-  /** Tool calls, in order. */
+  /** Tool calls the client executes, in order. */
   readonly toolCalls: ToolCall[];
+  /** Tool calls the provider executed itself (server tools), in order; absent when none. */
+  readonly providerToolCalls?: readonly ToolCall[];
   /** Token usage. */
   readonly usage: Usage;
   /**
@@ -76,6 +79,20 @@ export interface StreamAssemblerOptions {
    * @default true
    */
   readonly body?: boolean;
+  /**
+   * Read strictly, as the gate needs (set whenever `onToolCall` is tapped): `push`, `end` and
+   * `rewrite` throw `UnreadableResponseError` for anything the assembler cannot read exactly as
+   * every client would (data that is not JSON, an unknown shape, a call it cannot attribute,
+   * arguments it cannot parse), instead of passing it on unread.
+   * @default false
+   */
+  readonly strict?: boolean;
+}
+
+/** Options of {@link FormatAdapter.readResponse}. */
+export interface ReadResponseOptions {
+  /** Read strictly (see {@link StreamAssemblerOptions.strict}): throw `UnreadableResponseError` rather than guess. */
+  readonly strict?: boolean;
 }
 
 /** What an upstream SSE event is, for the stream gate. */
@@ -115,6 +132,28 @@ export interface StreamAssembler {
    * a corrected finish reason). Only called once at least one call was stripped.
    */
   rewrite(event: SseEvent, stripped: ReadonlyMap<string, StrippedCall>): SseEvent[];
+  /**
+   * The in-stream error that ends this stream (complete SSE text), when it depends on what was
+   * relayed (Responses: the next `sequence_number`s, a `response.failed` with the response so
+   * far); absent: the adapter's {@link FormatAdapter.streamErrorEvent}.
+   */
+  errorEvent?(error: ApiError): string;
+  /** Told of every event as it is written to the client (after any rewrite); for {@link errorEvent}. */
+  wrote?(event: SseEvent): void;
+}
+
+/**
+ * Follow-up turns after a strip, for formats whose provider stores responses and lets the next
+ * turn refer to them (the Responses API): what the gateway remembers, and how it completes a
+ * request that refers to a response it stripped calls from.
+ */
+export interface StoredFollowUps {
+  /** The keys under which the provider keeps `response` for later turns; `[]` when it does not keep it. */
+  storedKeys(request: JsonObject, response: unknown): string[];
+  /** What to remember of each stripped call of `response` (the upstream response, before the strip). */
+  remember(stripped: readonly StrippedCall[], response: unknown): RememberedStrip[];
+  /** The request completed for the provider, or `undefined` when it refers to nothing stripped. */
+  completeRequest(body: JsonObject, store: StrippedCallStore): JsonObject | undefined;
 }
 
 /**
@@ -153,8 +192,8 @@ export interface FormatAdapter {
   withModel(body: JsonObject, model: string): JsonObject | undefined;
   /** Upstream path and query (`/v1/chat/completions`, `/v1beta/models/m:streamGenerateContent?alt=sse`). */
   upstreamPath(input: UpstreamPathInput): string;
-  /** Reads tool calls and usage from a complete response body. */
-  readResponse(body: unknown): ResponseInfo;
+  /** Reads tool calls and usage from a complete response body (strictly when asked: see {@link ReadResponseOptions}). */
+  readResponse(body: unknown, options?: ReadResponseOptions): ResponseInfo;
   /** Returns a copy of `body` without the stripped calls, with a note telling the reader why. */
   stripToolCalls(body: unknown, stripped: readonly StrippedCall[]): unknown;
   /** Creates the state for one streamed response (an adapter may ignore `options`). */
@@ -163,4 +202,6 @@ export interface FormatAdapter {
   errorBody(error: ApiError): unknown;
   /** An in-stream error event (complete SSE frame text) ending a stream. */
   streamErrorEvent(error: ApiError): string;
+  /** Follow-up turns after a strip (formats whose provider stores responses); absent: none needed. */
+  readonly storedFollowUps?: StoredFollowUps;
 }

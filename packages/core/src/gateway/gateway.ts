@@ -18,6 +18,7 @@ import type { TollgateHooks } from '../hooks/create-hooks.js';
 import type { TapStatsTable } from '../hooks/tap-interceptor.js';
 import { isLoopbackHost, loopbackExposedMessage } from '../identity/loopback.js';
 import { createLogger } from '../logging/create-logger.js';
+import { MemoryStrippedCallStore, type StrippedCallStore } from '../pipeline/stripped-call-store.js';
 import type { UpstreamFactory } from '../providers/provider-registry.js';
 import type { TollgatePlugin } from '../plugins/plugin.js';
 import { Runtime, type RuntimeDeps } from './runtime.js';
@@ -58,6 +59,12 @@ export interface CreateGatewayOptions {
   readonly configFile?: string;
   /** Serve the admin config API (`/aperture/config`, `/api/config`; admins only). @default true */
   readonly adminApi?: boolean;
+  /**
+   * Where the calls stripped from responses a provider stores are remembered, so that follow-up
+   * turns referring to them keep working (see docs/gating.md).
+   * @default an in-memory store bounded to 10,000 responses
+   */
+  readonly strippedCalls?: StrippedCallStore;
 }
 
 /** Where to listen (defaults from the config's `listen` section). */
@@ -158,6 +165,7 @@ export class Gateway {
       dataDir,
       upstreamFactory: options.upstreamFactory,
       tapStats,
+      strippedCalls: options.strippedCalls ?? new MemoryStrippedCallStore(),
       ...(options.adminApi === false ? {} : { admin: { control, secrets: new ConfigSecrets(adminKey(dataDir)) } }),
     };
     const runtime = await Runtime.create(prepared.config, prepared.plugins, deps, { start: options.deferReady !== true });

@@ -20,6 +20,7 @@ import { PluginRoutes, RouteTable } from '../http/route-table.js';
 import { writeApiError } from '../http/write-response.js';
 import { tapBuiltinResolvers } from '../identity/builtin-resolvers.js';
 import { type PipelineRuntime, type RuntimeLimits, serveLlmRequest } from '../pipeline/llm-request.js';
+import { MemoryStrippedCallStore, type StrippedCallStore } from '../pipeline/stripped-call-store.js';
 import type { PluginHost, TollgatePlugin } from '../plugins/plugin.js';
 import { HttpUpstream } from '../providers/http-upstream.js';
 import { MockUpstream } from '../providers/mock/mock-upstream.js';
@@ -52,6 +53,8 @@ export interface RuntimeDeps {
   readonly tapStats: TapStatsTable;
   /** The admin config API's access to the gateway's configuration (absent: no admin config routes). */
   readonly admin?: { readonly control: ConfigControl; readonly secrets: ConfigSecrets };
+  /** Calls stripped from stored responses, shared across reloads (default: a new in-memory store). */
+  readonly strippedCalls?: StrippedCallStore;
 }
 
 /** The default upstream factory: the mock for `mock://`, an undici pool otherwise. */
@@ -94,6 +97,8 @@ export class Runtime implements PipelineRuntime {
   readonly routes: RouteTable;
   /** Finds the credentials this runtime sends upstream in provider responses. */
   readonly redactor: SecretRedactor;
+  /** Calls stripped from stored responses (shared with the runtimes before and after a reload). */
+  readonly strippedCalls: StrippedCallStore;
   #inFlight = 0;
   #idleWaiters: Array<() => void> = [];
   #ready = false;
@@ -102,6 +107,7 @@ export class Runtime implements PipelineRuntime {
 
   private constructor(config: GatewayConfig, hooks: TollgateHooks, formats: FormatRegistry, providers: ProviderRegistry, plugins: TollgatePlugin[], pluginRoutes: PluginRoutes, deps: RuntimeDeps) {
     this.config = config;
+    this.strippedCalls = deps.strippedCalls ?? new MemoryStrippedCallStore();
     this.hooks = hooks;
     this.formats = formats;
     this.providers = providers;

@@ -31,6 +31,7 @@ export class ExchangeDraft {
   /** Raw responses, or a function that builds them the first time an observer reads them. */
   rawResponses: readonly unknown[] | (() => readonly unknown[]) = [];
   toolCalls: readonly ToolCall[] = [];
+  providerToolCalls: readonly ToolCall[] = [];
   toolDecisions: readonly ToolCallDecision[] = [];
   decisions: readonly Decision[] = [];
   usage: Usage = emptyUsage();
@@ -99,6 +100,7 @@ export class ExchangeDraft {
       clientResponseBody: typeof client === 'function' ? undefined : client,
       rawResponses: typeof raw === 'function' ? [] : raw,
       toolCalls: this.toolCalls,
+      providerToolCalls: this.providerToolCalls,
       toolDecisions: this.toolDecisions,
       decisions: this.decisions,
       usage: this.usage,

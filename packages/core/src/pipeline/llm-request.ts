@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { FormatAdapter } from '../formats/format-adapter.js';
+import type { FormatAdapter, ResponseInfo, StrippedCall } from '../formats/format-adapter.js';
+import { UnreadableResponseError } from '../formats/unreadable-response.js';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
 import { ClientAbortedError, readJsonBody } from '../http/read-json-body.js';
 import { BodyTooLargeError, readLimited } from '../http/read-limited.js';
@@ -15,7 +16,7 @@ import type { UpstreamResponse } from '../providers/upstream.js';
 import { joinUpstreamPath } from '../providers/upstream-url.js';
 import { type SecretRedactor, redactedChunks } from '../secrets/secret-redactor.js';
 import { credentialValues } from '../secrets/upstream-credentials.js';
-import { ApiErrorException, apiError } from '../types/api-error.js';
+import { type ApiError, ApiErrorException, apiError } from '../types/api-error.js';
 import type { Identity } from '../types/identity.js';
 import type { JsonObject } from '../types/json.js';
 import { MapStateBag } from '../types/state-key.js';
@@ -29,7 +30,8 @@ import { observerNeeds } from './observer-needs.js';
 import { CoreUpstreamRequest, RequestAbort } from './request-abort.js';
 import type { RequestContextImpl } from './request-context-impl.js';
 import { type RoutedRequest, routeRequest } from './route-request.js';
-import { StreamRelay } from './stream-relay.js';
+import { StreamRelay, unreadableError } from './stream-relay.js';
+import type { StrippedCallStore } from './stripped-call-store.js';
 import { toApiError } from './to-api-error.js';
 import { upstreamFailure } from './upstream-error.js';
 
@@ -64,6 +66,8 @@ export interface PipelineRuntime {
    * in provider responses; each request adds the credentials it sent itself.
    */
   readonly redactor: SecretRedactor;
+  /** Calls stripped from responses the provider stores (for follow-up turns); absent: not remembered. */
+  readonly strippedCalls?: StrippedCallStore;
 }
 
 /** Where an LLM request goes, as the route table matched it. */
@@ -119,6 +123,8 @@ class LlmRequest {
   /** Credentials to keep out of the answer: the runtime's and those this request sent upstream. */
   #redactor: SecretRedactor;
   #echoLogged = false;
+  /** The in-stream error event of the relayed stream (it may depend on what was relayed). */
+  #streamErrorEvent: ((error: ApiError) => string) | undefined;
 
   constructor(req: IncomingMessage, res: ServerResponse, target: LlmRequestTarget, adapter: FormatAdapter, rt: PipelineRuntime) {
     this.#req = req;
@@ -154,6 +160,7 @@ class LlmRequest {
         throw await this.#withModelHint(err, identity);
       }
       const { ctx, provider } = routed;
+      this.#completeFollowUp(ctx);
       await this.#authorize(ctx);
       const upstream = await this.#forward(ctx, provider, query);
       await this.#relay(ctx, provider, upstream);
@@ -211,6 +218,29 @@ class LlmRequest {
     return hint === '' ? err : new ApiErrorException({ ...err.apiError, message: `${err.apiError.message}${hint}` });
   }
 
+  /**
+   * A follow-up turn that refers to a stored response the gateway stripped calls from gets what
+   * the provider needs to continue (see `StoredFollowUps`).
+   */
+  #completeFollowUp(ctx: RequestContextImpl): void {
+    const store = this.#rt.strippedCalls;
+    const followUps = this.#adapter.storedFollowUps;
+    if (store === undefined || followUps === undefined || store.empty) return;
+    const completed = followUps.completeRequest(ctx.body, store);
+    if (completed !== undefined) ctx.replaceBody(completed);
+  }
+
+  /** Remembers the calls stripped from a response the provider stores, for the follow-up turn. */
+  #rememberStrips(ctx: RequestContextImpl, response: unknown, stripped: readonly StrippedCall[]): void {
+    const store = this.#rt.strippedCalls;
+    const followUps = this.#adapter.storedFollowUps;
+    if (store === undefined || followUps === undefined || stripped.length === 0) return;
+    const keys = followUps.storedKeys(ctx.body, response);
+    if (keys.length === 0) return;
+    const strips = followUps.remember(stripped, response);
+    for (const key of keys) store.remember(key, strips);
+  }
+
   /** Runs `onRequest`; a returned denial refuses the request. */
   async #authorize(ctx: RequestContextImpl): Promise<void> {
     const hooks = this.#rt.hooks;
@@ -254,8 +284,36 @@ class LlmRequest {
   async #relay(ctx: RequestContextImpl, provider: ResolvedProvider, upstream: UpstreamResponse): Promise<void> {
     const contentType = headerValue(upstream.headers['content-type']) ?? '';
     if (upstream.status >= 400) await this.#relayUpstreamError(provider, upstream, contentType);
+    else if (this.#rt.hooks.onToolCall.isUsed()) await this.#relayGated(ctx, provider, upstream, contentType);
     else if (contentType.includes('text/event-stream')) await this.#relayStream(ctx, provider, upstream, contentType);
     else await this.#relayJson(ctx, provider, upstream, contentType);
+  }
+
+  /**
+   * With `onToolCall` taps the answer is read the way the client will read it, which the client's
+   * own request decides (the SDKs read a stream whenever they asked for one, whatever the content
+   * type, and JSON otherwise): a stream must be `text/event-stream`, anything else is read as JSON.
+   * A redirect or an informational status is refused: a client following it would get an answer
+   * the gateway never saw.
+   */
+  async #relayGated(ctx: RequestContextImpl, provider: ResolvedProvider, upstream: UpstreamResponse, contentType: string): Promise<void> {
+    const media = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+    let reason: string | undefined;
+    if (upstream.status < 200 || upstream.status >= 300) reason = `the provider answered with status ${upstream.status}`;
+    else if (ctx.stream && media !== 'text/event-stream') reason = `a stream was asked for but the provider answered ${media === '' ? 'without a content type' : media}`;
+    if (reason !== undefined) {
+      upstream.body.on('error', () => undefined);
+      upstream.body.destroy();
+      throw this.#unreadable(new UnreadableResponseError(reason));
+    }
+    if (ctx.stream) await this.#relayStream(ctx, provider, upstream, contentType);
+    else await this.#relayJson(ctx, provider, upstream, media === 'application/json' ? contentType : 'application/json');
+  }
+
+  /** Logs why an answer was refused unread and returns the client's error. */
+  #unreadable(err: UnreadableResponseError): ApiErrorException {
+    this.#logOf().warn({ reason: err.reason, format: this.#adapter.name }, 'refused an upstream answer the gateway cannot read with certainty');
+    return new ApiErrorException(unreadableError(err), { cause: err });
   }
 
   /** The provider refused: its own error body goes to the client (without the provider key). */
@@ -304,13 +362,21 @@ class LlmRequest {
     } catch {
       throw new ApiErrorException(apiError('upstream', `provider "${provider.id}" sent a response that is not valid JSON`, { code: 'upstream_invalid_response' }));
     }
-    const info = adapter.readResponse(parsed);
+    const gate = hooks.onToolCall.isUsed();
+    let info: ResponseInfo;
+    try {
+      info = adapter.readResponse(parsed, { strict: gate });
+    } catch (err) {
+      if (err instanceof UnreadableResponseError) throw this.#unreadable(err);
+      throw err;
+    }
     draft.responseBody = info.body ?? parsed;
     draft.rawResponses = info.rawResponses ?? [parsed];
     draft.toolCalls = info.toolCalls;
+    draft.providerToolCalls = info.providerToolCalls ?? [];
     draft.usage = info.usage;
     let out: Buffer | string = buf;
-    if (info.toolCalls.length > 0 && hooks.onToolCall.isUsed()) {
+    if (info.toolCalls.length > 0 && gate) {
       const decisions = await Promise.all(info.toolCalls.map((call) => decideToolCall(hooks, ctx, call, false)));
       draft.toolDecisions = decisions;
       const blocked = decisions.find((d) => d.outcome === 'blocked');
@@ -320,6 +386,7 @@ class LlmRequest {
         const client = adapter.stripToolCalls(parsed, stripped);
         draft.clientResponseBody = client;
         out = JSON.stringify(client);
+        this.#rememberStrips(ctx, parsed, stripped);
       }
     }
     const headers = { 'x-request-id': this.#requestId, 'content-type': contentType || 'application/json', ...this.#clientHeaders(upstream, provider) };
@@ -355,9 +422,11 @@ class LlmRequest {
     const redactor = this.#redactor;
     const body = redactor.empty ? upstream.body : redactedChunks(upstream.body, redactor, () => this.#echoed(provider));
     const outcome = await relay.run(body);
+    this.#streamErrorEvent = outcome.errorEvent;
     draft.responseBody = outcome.assembled.body;
     draft.rawResponses = outcome.rawResponses;
     draft.toolCalls = outcome.assembled.toolCalls;
+    draft.providerToolCalls = outcome.assembled.providerToolCalls ?? [];
     draft.usage = outcome.assembled.usage;
     draft.toolDecisions = outcome.decisions;
     const stripped = outcome.decisions.filter((d) => d.outcome === 'stripped').map((d) => ({ call: d.call, message: d.message ?? 'denied by policy' }));
@@ -366,6 +435,7 @@ class LlmRequest {
       const body = outcome.assembled.body;
       draft.clientResponseBody = () => adapter.stripToolCalls(body, stripped);
     }
+    if (stripped.length > 0 && outcome.error === undefined) this.#rememberStrips(ctx, outcome.assembled.body, stripped);
     if (outcome.error !== undefined) throw new ApiErrorException(outcome.error);
   }
 
@@ -417,7 +487,7 @@ class LlmRequest {
       draft.responseHeaders = { 'x-request-id': this.#requestId, 'content-type': 'application/json; charset=utf-8', ...error.headers };
       writeApiError(res, this.#adapter, error, this.#requestId);
     }
-    else if (this.#streaming && !res.writableEnded && !res.destroyed) res.end(this.#adapter.streamErrorEvent(error));
+    else if (this.#streaming && !res.writableEnded && !res.destroyed) res.end((this.#streamErrorEvent ?? this.#adapter.streamErrorEvent)(error));
     else res.destroy();
   }
 

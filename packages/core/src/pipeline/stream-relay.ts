@@ -3,6 +3,7 @@ import type { AssembledResponse, CompletedCall, FormatAdapter, StreamAssembler, 
 import type { TollgateHooks } from '../hooks/create-hooks.js';
 import { type SseEvent, parseSseData } from '../sse/sse-event.js';
 import { SseFramer } from '../sse/sse-framer.js';
+import { UnreadableResponseError } from '../formats/unreadable-response.js';
 import { type ApiError, apiError } from '../types/api-error.js';
 import type { Denial } from '../types/denial.js';
 import type { RequestContext } from '../types/request-context.js';
@@ -61,6 +62,8 @@ export interface StreamOutcome {
   readonly error?: ApiError;
   /** True when any byte reached the client. */
   readonly wroteAny: boolean;
+  /** The in-stream error event that ends this stream (see `StreamAssembler.errorEvent`). */
+  readonly errorEvent: (error: ApiError) => string;
 }
 
 /**
@@ -113,6 +116,11 @@ function endsWithLineBreak(chunk: Buffer | string): boolean {
   return last === 0x0a || last === 0x0d;
 }
 
+/** The client's error for an answer the gateway refused to relay unread. */
+export function unreadableError(err: UnreadableResponseError): ApiError {
+  return apiError('upstream', `the provider's answer was stopped: ${err.reason}`, { code: 'unreadable_response' });
+}
+
 /**
  * Relays an upstream SSE stream to the client event by event, with backpressure. Every event
  * is fed to the format's assembler; with `onToolCall` taps, the events of a tool call are held
@@ -147,12 +155,12 @@ export class StreamRelay {
 
   constructor(options: StreamRelayOptions) {
     this.#o = options;
-    this.#assembler = options.adapter.createStreamAssembler({ body: options.assembleBody });
+    this.#assembler = options.adapter.createStreamAssembler({ body: options.assembleBody, strict: options.gate });
   }
 
   /** Relays `body` to the client; resolves when the client response is complete. */
   async run(body: AsyncIterable<Buffer>): Promise<StreamOutcome> {
-    const framer = new SseFramer({ maxEventBytes: this.#o.maxEventBytes });
+    const framer = new SseFramer({ maxEventBytes: this.#o.maxEventBytes, strict: this.#o.gate });
     const res = this.#o.res;
     try {
       // True when the chunk about to be read starts on an event boundary (nothing pending in the
@@ -181,7 +189,8 @@ export class StreamRelay {
         for (const c of this.#assembler.end()) this.#decide(c);
       }
     } catch (err) {
-      if (this.#error === undefined && !this.#o.request.signal.aborted && !res.destroyed) this.#error = this.#o.upstreamError(err);
+      if (err instanceof UnreadableResponseError) this.#refuseUnreadable(err);
+      else if (this.#error === undefined && !this.#o.request.signal.aborted && !res.destroyed) this.#error = this.#o.upstreamError(err);
     }
     await Promise.all(this.#pendingDecisions);
     this.#pump();
@@ -192,6 +201,7 @@ export class StreamRelay {
       decisions: this.#decisions,
       error: this.#error,
       wroteAny: this.#wroteAny,
+      errorEvent: (error) => this.#assembler.errorEvent?.(error) ?? this.#o.adapter.streamErrorEvent(error),
     };
   }
 
@@ -255,6 +265,15 @@ export class StreamRelay {
     this.#pendingDecisions.push(promise);
   }
 
+  /**
+   * Ends the stream (fail closed) when the gateway cannot read the answer with certainty: what it
+   * has not understood never reaches the client (see docs/gating.md).
+   */
+  #refuseUnreadable(err: UnreadableResponseError): void {
+    this.#o.request.log.warn({ reason: err.reason, format: this.#o.adapter.name }, 'refused an upstream answer the gateway cannot read with certainty');
+    this.#stop(unreadableError(err));
+  }
+
   #block(denial: Denial): void {
     this.#stop(denialError(denial, 'tool_call_blocked'));
   }
@@ -313,10 +332,14 @@ export class StreamRelay {
   #write(event: SseEvent): void {
     if (this.#stripped.size === 0) {
       if (this.#batch !== undefined) this.#batchExact++;
+      this.#assembler.wrote?.(event);
       this.#writeRaw(event.raw);
       return;
     }
-    for (const e of this.#assembler.rewrite(event, this.#stripped)) this.#writeRaw(e.raw);
+    for (const e of this.#assembler.rewrite(event, this.#stripped)) {
+      this.#assembler.wrote?.(e);
+      this.#writeRaw(e.raw);
+    }
   }
 
   #writeRaw(text: string): void {

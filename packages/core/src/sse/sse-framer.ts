@@ -1,10 +1,20 @@
 import { StringDecoder } from 'node:string_decoder';
+import { refuseUnreadable } from '../formats/unreadable-response.js';
 import type { SseEvent } from './sse-event.js';
 
 /** Limits of an {@link SseFramer}. */
 export interface SseFramerOptions {
   /** Largest event (bytes of text) accepted before the stream is declared malformed. */
   readonly maxEventBytes?: number;
+  /**
+   * Refuse (throw `UnreadableResponseError`) framing that clients read differently: a line that
+   * starts with a byte-order mark (the `openai` and `@anthropic-ai/sdk` decoders drop it from
+   * every line, so a BOM-only line ends an event for them and `\uFEFFdata:` is a data line;
+   * WHATWG readers drop it only at the start of the stream) or with whitespace (` data:` is no
+   * field for WHATWG readers but a data line for `@google/genai`, which trims events). Used
+   * whenever `onToolCall` is tapped.
+   */
+  readonly strict?: boolean;
 }
 
 /** Thrown when an upstream event exceeds the size limit. */
@@ -28,23 +38,55 @@ const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
 export class SseFramer {
   readonly #decoder = new StringDecoder('utf8');
   readonly #maxEventBytes: number;
+  readonly #strict: boolean;
+  /** True when the next character received starts a line (strict mode). */
+  #atLineStart = true;
   #buffer = '';
   /** Offset in #buffer from which to resume scanning for a blank line. */
   #scanFrom = 0;
 
   constructor(options: SseFramerOptions = {}) {
     this.#maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.#strict = options.strict === true;
   }
 
   /** Feeds bytes; returns the events completed by them. */
   push(chunk: Buffer | string): SseEvent[] {
-    this.#buffer += typeof chunk === 'string' ? chunk : this.#decoder.write(chunk);
+    const text = typeof chunk === 'string' ? chunk : this.#decoder.write(chunk);
+    if (this.#strict) this.#checkLineStarts(text);
+    this.#buffer += text;
     return this.#drain();
+  }
+
+  /** Refuses a line of `text` (the next text of the stream) that starts with a BOM or whitespace. */
+  #checkLineStarts(text: string): void {
+    const n = text.length;
+    if (n === 0) return;
+    if (this.#atLineStart) checkLineStart(text.charCodeAt(0));
+    // Native searches from line break to line break: a few per event.
+    let i = 0;
+    // The next CR (n when none): most streams have none, so one search settles it.
+    let cr = -1;
+    while (i < n) {
+      if (cr < i) {
+        cr = text.indexOf('\r', i);
+        if (cr === -1) cr = n;
+      }
+      const lf = text.indexOf('\n', i);
+      const k = lf === -1 || lf > cr ? cr : lf;
+      if (k >= n) break;
+      if (k + 1 < n) checkLineStart(text.charCodeAt(k + 1));
+      i = k + 1;
+    }
+    const last = text.charCodeAt(n - 1);
+    this.#atLineStart = last === 0x0a || last === 0x0d;
   }
 
   /** Ends the stream; returns a final event that lacked its blank line, if any. */
   end(): SseEvent[] {
-    this.#buffer += this.#decoder.end();
+    const rest = this.#decoder.end();
+    if (this.#strict) this.#checkLineStarts(rest);
+    this.#buffer += rest;
     const events = this.#drain();
     if (this.#buffer.trim().length > 0) events.push(parseEvent(this.#buffer));
     this.#buffer = '';
@@ -121,6 +163,12 @@ export class SseFramer {
     if (this.#buffer.length > this.#maxEventBytes) throw new SseEventTooLargeError(this.#maxEventBytes);
     return events;
   }
+}
+
+/** Refuses a line whose first character clients read differently (strict mode; see {@link SseFramerOptions.strict}). */
+function checkLineStart(c: number): void {
+  if (c === 0xfeff) refuseUnreadable('an SSE line starts with a byte-order mark');
+  if (c === 0x20 || c === 0x09) refuseUnreadable('an SSE line starts with whitespace');
 }
 
 /** Matches text that is not all whitespace (the same characters `String.prototype.trim` removes). */

@@ -90,8 +90,10 @@ export interface Exchange {
    * stream whose raw events no observer asked for (see {@link ResponseParts}).
    */
   readonly rawResponses: readonly unknown[];
-  /** Tool calls the model made (before any strip). */
+  /** Tool calls the model made for the client to execute (before any strip). */
   readonly toolCalls: readonly ToolCall[];
+  /** Tool calls the provider executed itself (server tools, web search…): recorded, never decided. */
+  readonly providerToolCalls: readonly ToolCall[];
   /** What `onToolCall` decided for each call. */
   readonly toolDecisions: readonly ToolCallDecision[];
   /** Policy decisions plugins recorded. */

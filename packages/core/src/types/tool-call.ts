@@ -1,13 +1,54 @@
+/**
+ * What kind of tool call a call is. Calls the client executes: `function` (OpenAI function
+ * calls, Anthropic `tool_use`, Gemini `functionCall`), `custom` (free-form custom tools, params
+ * `{ input }`), and the Responses API's built-in client tools `computer`, `local_shell`,
+ * `shell`, `apply_patch`, `mcp_approval` (an MCP approval request the client answers) and
+ * `tool_search` (a tool search the client runs).
+ * Calls the provider executes itself (see {@link ToolCall.executor}): `web_search`,
+ * `file_search`, `code_interpreter`, `image_generation`, `mcp` (Responses), `server_tool`,
+ * `mcp_tool` (Anthropic), `code_execution` (Gemini). `docs/hooks.md` lists them per format.
+ */
+export type ToolCallKind =
+  | 'function'
+  | 'custom'
+  | 'computer'
+  | 'local_shell'
+  | 'shell'
+  | 'apply_patch'
+  | 'mcp_approval'
+  | 'tool_search'
+  | 'web_search'
+  | 'file_search'
+  | 'code_interpreter'
+  | 'image_generation'
+  | 'mcp'
+  | 'server_tool'
+  | 'mcp_tool'
+  | 'code_execution';
+
 /** A tool call the model made, normalised across API formats. */
 export interface ToolCall {
-  /** Call id as the client sees it (`call_…`, `toolu_…`; made up by core for Gemini). */
+  /** Call id as the client sees it (`call_…`, `toolu_…`; made up by core for Gemini); `""` when the provider sent none. */
   readonly id: string;
-  /** Tool (function) name. */
+  /** What kind of call it is (`function` for plain function/tool calls). */
+  readonly kind: ToolCallKind;
+  /** Tool (function) name; for built-in tools the tool type (`computer`, `local_shell`, `shell`, `apply_patch`). */
   readonly name: string;
-  /** Parsed arguments; `{}` when the call has none. Unparseable arguments are kept as `{ _raw: "…" }`. */
+  /**
+   * Arguments as the client reads them: parsed JSON (escapes decoded), `{}` when the call has
+   * none; built-in tools give their action or operation object, custom tools `{ input }`. When
+   * `onToolCall` is tapped, a call whose arguments the gateway cannot parse with certainty never
+   * reaches a tap: the response is refused. Otherwise (observers only) unparseable arguments are
+   * kept as `{ _raw: "…" }`.
+   */
   readonly params: Readonly<Record<string, unknown>>;
   /** Position of the call in the response (0-based, in arrival order). */
   readonly index: number;
+  /**
+   * Who runs the call: `client` (the default when absent; `onToolCall` decides it) or `provider`
+   * (server-side tools; recorded for observers in `Exchange.providerToolCalls`, never decided).
+   */
+  readonly executor?: 'client' | 'provider';
 }
 
 /** A tool the request declares to the model. */

@@ -26,6 +26,18 @@ describe('__name__ (through hooks)', () => {
     );
   });
 
+  it('matches argument values as the client runs them: escapes decoded, spacing and case normalised, argv arrays joined', async () => {
+    const h = await start({ deny: ['rm -rf'] });
+    const ctx = h.request();
+    // Core hands taps the arguments parsed as the client parses them: the escape is already decoded.
+    const escaped = JSON.parse('{"command":"\\u0072m -rf /"}') as Record<string, unknown>;
+    assert.equal(escaped.command, 'rm -rf /');
+    assert.ok(await h.onToolCall(ctx, { name: 'bash', params: escaped }));
+    assert.ok(await h.onToolCall(ctx, { name: 'bash', params: { command: 'rm \t  -RF /tmp' } }));
+    assert.ok(await h.onToolCall(ctx, { name: 'local_shell', kind: 'local_shell', params: { type: 'exec', command: ['rm', '-rf', '/'] } }));
+    assert.equal(await h.onToolCall(ctx, { name: 'local_shell', kind: 'local_shell', params: { type: 'exec', command: ['ls', '-la'] } }), undefined);
+  });
+
   it('looks into nested arguments and lets other calls through', async () => {
     const h = await start({ deny: ['sudo '] });
     const ctx = h.request();

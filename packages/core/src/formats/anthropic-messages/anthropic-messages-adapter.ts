@@ -6,7 +6,7 @@ import { asArray, asObject, contentText } from '../content-text.js';
 import type { FormatAdapter, FormatRequestInput, RequestInfo, ResponseInfo, UpstreamPathInput } from '../format-adapter.js';
 import { anthropicMessagesMockRenderer } from './anthropic-messages-mock.js';
 import { COUNT_TOKENS_PATH, isCountTokens } from './anthropic-messages-path.js';
-import { anthropicToolCalls, anthropicUsage, stripAnthropicToolCalls } from './anthropic-messages-response.js';
+import { readAnthropicCalls, anthropicUsage, stripAnthropicToolCalls } from './anthropic-messages-response.js';
 import { AnthropicMessagesStreamAssembler } from './anthropic-messages-stream.js';
 
 /**
@@ -156,11 +156,12 @@ export const anthropicMessagesFormat: FormatAdapter = {
     return `${isCountTokens(clientPath) ? COUNT_TOKENS_PATH : '/v1/messages'}${q === '' ? '' : `?${q}`}`;
   },
 
-  readResponse(body): ResponseInfo {
+  readResponse(body, options): ResponseInfo {
     const obj = asObject(body);
     // A count_tokens answer is `{input_tokens}` (no message, no usage object).
     const usage = anthropicUsage(obj?.usage ?? (typeof obj?.input_tokens === 'number' ? { input_tokens: obj.input_tokens } : undefined));
-    return { toolCalls: anthropicToolCalls(body), usage };
+    const calls = readAnthropicCalls(body, { strict: options?.strict });
+    return calls.providerToolCalls.length > 0 ? { ...calls, usage } : { toolCalls: calls.toolCalls, usage };
   },
 
   stripToolCalls(body, stripped) {

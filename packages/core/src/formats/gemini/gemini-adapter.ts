@@ -201,16 +201,16 @@ export const geminiFormat: FormatAdapter = {
     return `/${version}/models/${encodeURIComponent(model)}:${method}${q === '' ? '' : `?${q}`}`;
   },
 
-  readResponse(body): ResponseInfo {
-    return readGeminiResponse(body);
+  readResponse(body, options): ResponseInfo {
+    return readGeminiResponse(body, options);
   },
 
   stripToolCalls(body, stripped) {
     return stripGeminiToolCalls(body, stripped);
   },
 
-  createStreamAssembler() {
-    return new GeminiStreamAssembler();
+  createStreamAssembler(options) {
+    return new GeminiStreamAssembler(options);
   },
 
   errorBody: geminiErrorBody,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { asArray, asObject } from '../content-text.js';
+import { absent, optionalString, refuseUnreadable, strictObject } from '../unreadable-response.js';
 import type { ToolCall } from '../../types/tool-call.js';
 import { applyPartialArgs } from './gemini-partial-args.js';
 
@@ -60,6 +61,32 @@ export function geminiCallId(responseKey: string, order: number, explicit?: unkn
   return typeof explicit === 'string' && explicit !== '' ? explicit : `call_${responseKey}_${order}`;
 }
 
+/**
+ * Strict reading of a chunk: candidates, contents and parts where the clients look for them, and
+ * every `functionCall` a named call with object `args` (clients run each such part as it is), or a
+ * Vertex AI streamed-argument part; a call that both carries `args` and announces more to come
+ * is refused, since clients disagree on what it means.
+ */
+function checkChunk(chunk: Record<string, unknown>): void {
+  if (!absent(chunk.candidates) && !Array.isArray(chunk.candidates)) refuseUnreadable('candidates is not an array');
+  for (const rawCandidate of asArray(chunk.candidates)) {
+    const c = strictObject(rawCandidate, 'a candidate');
+    if (absent(c.content)) continue;
+    const content = strictObject(c.content, 'a candidate content');
+    if (!absent(content.parts) && !Array.isArray(content.parts)) refuseUnreadable('parts is not an array');
+    for (const rawPart of asArray(content.parts)) {
+      const part = strictObject(rawPart, 'a part');
+      if (absent(part.functionCall)) continue;
+      const fc = strictObject(part.functionCall, 'a functionCall');
+      optionalString(fc.name, 'a functionCall name');
+      if (!absent(fc.args)) strictObject(fc.args, 'functionCall args');
+      if (!absent(fc.partialArgs) && !Array.isArray(fc.partialArgs)) refuseUnreadable('functionCall partialArgs is not an array');
+      const hasArgs = !absent(fc.args) && Object.keys(fc.args as object).length > 0;
+      if (fc.willContinue === true && hasArgs) refuseUnreadable('a functionCall with arguments that announces more');
+    }
+  }
+}
+
 function sameKind(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   return (a.thought === true) === (b.thought === true);
 }
@@ -79,15 +106,26 @@ function isPlainText(part: Record<string, unknown>): boolean {
  * still open when its candidate finishes or the stream ends is closed then).
  */
 export class GeminiReassembler {
+  readonly #strict: boolean;
   readonly #candidates = new Map<number, CandidateState>();
   readonly #calls: GeminiCallState[] = [];
+  readonly #executed: ToolCall[] = [];
   readonly #base: Record<string, unknown> = {};
   #usage: unknown;
   #responseKey: string | undefined;
   #error: unknown;
 
+  /**
+   * `strict`: refuse (throw `UnreadableResponseError`) shapes the gateway cannot read with
+   * certainty (see `StreamAssemblerOptions.strict`).
+   */
+  constructor(options: { readonly strict?: boolean } = {}) {
+    this.#strict = options.strict === true;
+  }
+
   /** Feeds one chunk. */
   push(chunk: Record<string, unknown>): GeminiChunkInfo {
+    if (this.#strict) checkChunk(chunk);
     if (this.#responseKey === undefined) {
       this.#responseKey = typeof chunk.responseId === 'string' && chunk.responseId !== '' ? chunk.responseId : createHash('sha256').update(JSON.stringify(chunk)).digest('hex').slice(0, 16);
     }
@@ -112,7 +150,11 @@ export class GeminiReassembler {
         if (part === undefined) return;
         const fc = asObject(part.functionCall);
         if (fc !== undefined) this.#functionCall(state, part, fc, position, partIndex, refs, completed);
-        else this.#part(state, part);
+        else {
+          const code = asObject(part.executableCode);
+          if (code !== undefined) this.#executed.push({ id: `code_${this.#executed.length}`, kind: 'code_execution', name: 'code_execution', params: structuredClone(code), index: this.#executed.length, executor: 'provider' });
+          this.#part(state, part);
+        }
       });
       if (c.finishReason !== undefined && c.finishReason !== null) {
         final = true;
@@ -137,7 +179,7 @@ export class GeminiReassembler {
   /** The normalised tool call of a call state. */
   toolCall(call: GeminiCallState): ToolCall {
     const fc = asObject(call.part.functionCall) ?? {};
-    return { id: geminiCallId(this.#responseKey ?? 'gemini', call.order, fc.id), name: String(fc.name ?? ''), params: structuredClone(call.args), index: call.order };
+    return { id: geminiCallId(this.#responseKey ?? 'gemini', call.order, fc.id), kind: 'function', name: String(fc.name ?? ''), params: structuredClone(call.args), index: call.order };
   }
 
   /** The reassembled response body. */
@@ -149,6 +191,11 @@ export class GeminiReassembler {
     if (candidates.length > 0 || this.#error === undefined) body.candidates = candidates;
     if (this.#usage !== undefined) body.usageMetadata = this.#usage;
     return body;
+  }
+
+  /** Code Google ran for the model (`executableCode` parts), as provider-run calls of kind `code_execution`. */
+  get providerToolCalls(): readonly ToolCall[] {
+    return this.#executed;
   }
 
   /** The last `usageMetadata` seen. */

@@ -1,4 +1,5 @@
-import type { ResponseInfo, StrippedCall } from '../format-adapter.js';
+import type { ReadResponseOptions, ResponseInfo, StrippedCall } from '../format-adapter.js';
+import { strictObject } from '../unreadable-response.js';
 import { asArray, asObject, num } from '../content-text.js';
 import { strippedCallNote } from '../tool-arguments.js';
 import { type Usage, emptyUsage } from '../../types/tool-call.js';
@@ -26,9 +27,13 @@ export function geminiChunks(body: unknown): Record<string, unknown>[] {
   return list.map((c) => asObject(c)).filter((c): c is Record<string, unknown> => c !== undefined);
 }
 
-/** Reassembles a complete Gemini body (object or JSON array) and returns the reassembler. */
-export function reassembleGemini(body: unknown): GeminiReassembler {
-  const r = new GeminiReassembler();
+/** Reassembles a complete Gemini body (object or JSON array) and returns the reassembler (strictly: see `ReadResponseOptions`). */
+export function reassembleGemini(body: unknown, options: ReadResponseOptions = {}): GeminiReassembler {
+  const r = new GeminiReassembler({ strict: options.strict });
+  if (options.strict === true) {
+    if (Array.isArray(body)) for (const chunk of body) strictObject(chunk, 'a chunk');
+    else strictObject(body, 'the response');
+  }
   for (const chunk of geminiChunks(body)) r.push(chunk);
   r.end();
   return r;
@@ -38,9 +43,9 @@ export function reassembleGemini(body: unknown): GeminiReassembler {
  * Tool calls and usage of a complete Gemini body. A `:streamGenerateContent` JSON array is
  * also reassembled into one response (`body`), its chunks kept as `rawResponses`.
  */
-export function readGeminiResponse(body: unknown): ResponseInfo {
-  const r = reassembleGemini(body);
-  const info = { toolCalls: r.calls.map((c) => r.toolCall(c)), usage: geminiUsage(r.usageMetadata) };
+export function readGeminiResponse(body: unknown, options: ReadResponseOptions = {}): ResponseInfo {
+  const r = reassembleGemini(body, options);
+  const info = { toolCalls: r.calls.map((c) => r.toolCall(c)), usage: geminiUsage(r.usageMetadata), ...(r.providerToolCalls.length > 0 ? { providerToolCalls: [...r.providerToolCalls] } : {}) };
   return Array.isArray(body) ? { ...info, body: r.body(), rawResponses: body } : info;
 }
 

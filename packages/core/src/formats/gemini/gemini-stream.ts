@@ -1,4 +1,5 @@
-import type { AssembledResponse, CompletedCall, StreamAssembler, StreamEventInfo, StrippedCall } from '../format-adapter.js';
+import type { AssembledResponse, CompletedCall, StreamAssembler, StreamAssemblerOptions, StreamEventInfo, StrippedCall } from '../format-adapter.js';
+import { refuseUnreadable, strictObject } from '../unreadable-response.js';
 import { type SseEvent, createSseEvent, sseJson } from '../../sse/sse-event.js';
 import { asObject } from '../content-text.js';
 import { GeminiChunkRewriter, geminiUsage } from './gemini-response.js';
@@ -7,20 +8,36 @@ import { type GeminiCallState, type GeminiPartRef, GeminiReassembler } from './g
 const UNORDERED: StreamEventInfo = { ordered: false };
 
 /**
+ * A data event as `@google/genai` and WHATWG readers read it alike: one `data:` line ended by a
+ * blank line that the SDK also takes for one (it splits at the first `\n\n`, `\r\r` or
+ * `\r\n\r\n`, trims, and parses everything after `data:`, other lines included, as JSON).
+ */
+const ONE_DATA_LINE = /^data:[^\r\n]*(?:\n\n|\r\r\n?|\r\n\n|\r\n\r\n)$/;
+
+/**
  * Reassembles a Gemini `:streamGenerateContent?alt=sse` stream (see {@link GeminiReassembler}).
  * A chunk that carries part of a call is held until the call is decided; a chunk with only
  * text flows past a pending call (each Gemini chunk is a complete response, so order between
  * chunks does not break a client); chunks that finish a candidate are ordered.
  */
 export class GeminiStreamAssembler implements StreamAssembler {
-  readonly #r = new GeminiReassembler();
+  readonly #r: GeminiReassembler;
   readonly #rewriter = new GeminiChunkRewriter();
   readonly #refs = new WeakMap<SseEvent, readonly GeminiPartRef[]>();
+  readonly #strict: boolean;
+
+  constructor(options: StreamAssemblerOptions = {}) {
+    this.#strict = options.strict === true;
+    this.#r = new GeminiReassembler({ strict: this.#strict });
+  }
 
   /** @inheritdoc */
   push(event: SseEvent): StreamEventInfo {
     if (!event.hasData) return UNORDERED;
-    const chunk = asObject(sseJson(event));
+    if (this.#strict && !ONE_DATA_LINE.test(event.raw)) refuseUnreadable('an event other than one data line');
+    const parsed = sseJson(event);
+    if (this.#strict) strictObject(parsed, 'an event');
+    const chunk = asObject(parsed);
     if (chunk === undefined) return { ordered: true };
     const info = this.#r.push(chunk);
     if (info.refs.length > 0) this.#refs.set(event, info.refs);
@@ -37,7 +54,8 @@ export class GeminiStreamAssembler implements StreamAssembler {
 
   /** @inheritdoc */
   result(): AssembledResponse {
-    return { body: this.#r.body(), toolCalls: this.#r.calls.map((c) => this.#r.toolCall(c)), usage: geminiUsage(this.#r.usageMetadata) };
+    const executed = this.#r.providerToolCalls;
+    return { body: this.#r.body(), toolCalls: this.#r.calls.map((c) => this.#r.toolCall(c)), usage: geminiUsage(this.#r.usageMetadata), ...(executed.length > 0 ? { providerToolCalls: [...executed] } : {}) };
   }
 
   /** @inheritdoc */

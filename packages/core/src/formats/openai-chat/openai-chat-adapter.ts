@@ -138,8 +138,8 @@ export const openAiChatFormat: FormatAdapter = {
     return `/v1/chat/completions${q === '' ? '' : `?${q}`}`;
   },
 
-  readResponse(body): ResponseInfo {
-    return { toolCalls: openAiChatToolCalls(body), usage: openAiChatUsage(asObject(body)?.usage) };
+  readResponse(body, options): ResponseInfo {
+    return { toolCalls: openAiChatToolCalls(body, { strict: options?.strict }), usage: openAiChatUsage(asObject(body)?.usage) };
   },
 
   stripToolCalls(body, stripped: readonly StrippedCall[]) {

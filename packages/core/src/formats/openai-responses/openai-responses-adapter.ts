@@ -6,8 +6,9 @@ import { asArray, asObject, contentText } from '../content-text.js';
 import type { FormatAdapter, FormatRequestInput, RequestInfo, ResponseInfo, UpstreamPathInput } from '../format-adapter.js';
 import { openAiResponsesMockRenderer } from './openai-responses-mock.js';
 import { OPENAI_ERROR_TYPES, openAiErrorBody, readOpenAiModelAndStream } from '../openai-chat/openai-chat-adapter.js';
-import { RESPONSES_BUILTIN_CLIENT_TOOLS, openAiResponsesToolCalls, openAiResponsesUsage, stripOpenAiResponsesToolCalls } from './openai-responses-response.js';
+import { RESPONSES_BUILTIN_CLIENT_TOOLS, readResponsesCalls, openAiResponsesUsage, stripOpenAiResponsesToolCalls } from './openai-responses-response.js';
 import { OpenAiResponsesStreamAssembler } from './openai-responses-stream.js';
+import { openAiResponsesFollowUps } from './openai-responses-follow-ups.js';
 
 /** The tool name of a `tools` entry: functions and custom tools by name, Codex's built-in client tools by type. */
 function toolName(entry: unknown): string | undefined {
@@ -31,8 +32,8 @@ function itemText(item: Record<string, unknown> | undefined): string {
 function responsesStreamError(error: ApiError): string {
   const type = error.type ?? OPENAI_ERROR_TYPES[error.kind];
   const code = error.code ?? type;
-  const errorEvent = { type: 'error', code, message: error.message, param: null, error: { type, code, message: error.message, param: null } };
-  const failed = { type: 'response.failed', response: { object: 'response', status: 'failed', error: { code, message: error.message }, output: [] } };
+  const errorEvent = { type: 'error', sequence_number: 0, code, message: error.message, param: null, error: { type, code, message: error.message, param: null } };
+  const failed = { type: 'response.failed', sequence_number: 1, response: { object: 'response', status: 'failed', error: { code, message: error.message }, output: [] } };
   return formatSseEvent(JSON.stringify(errorEvent), 'error') + formatSseEvent(JSON.stringify(failed), 'response.failed');
 }
 
@@ -131,19 +132,23 @@ export const openAiResponsesFormat: FormatAdapter = {
     return `/v1/responses${q === '' ? '' : `?${q}`}`;
   },
 
-  readResponse(body): ResponseInfo {
-    return { toolCalls: openAiResponsesToolCalls(body), usage: openAiResponsesUsage(asObject(body)?.usage) };
+  readResponse(body, options): ResponseInfo {
+    const calls = readResponsesCalls(body, { strict: options?.strict });
+    const usage = openAiResponsesUsage(asObject(body)?.usage);
+    return calls.providerToolCalls.length > 0 ? { ...calls, usage } : { toolCalls: calls.toolCalls, usage };
   },
 
   stripToolCalls(body, stripped) {
     return stripOpenAiResponsesToolCalls(body, stripped);
   },
 
-  createStreamAssembler() {
-    return new OpenAiResponsesStreamAssembler();
+  createStreamAssembler(options) {
+    return new OpenAiResponsesStreamAssembler(options);
   },
 
   errorBody: openAiErrorBody,
 
   streamErrorEvent: responsesStreamError,
+
+  storedFollowUps: openAiResponsesFollowUps,
 };

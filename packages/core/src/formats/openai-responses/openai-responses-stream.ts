@@ -1,9 +1,22 @@
-import type { AssembledResponse, CompletedCall, StreamAssembler, StreamEventInfo, StrippedCall } from '../format-adapter.js';
-import { type SseEvent, createSseEvent, sseJson } from '../../sse/sse-event.js';
+import type { AssembledResponse, CompletedCall, StreamAssembler, StreamAssemblerOptions, StreamEventInfo, StrippedCall } from '../format-adapter.js';
+import { type SseEvent, createSseEvent, formatSseEvent, sseJson } from '../../sse/sse-event.js';
 import { asArray, asObject } from '../content-text.js';
 import { strippedCallNote } from '../tool-arguments.js';
+import type { ApiError } from '../../types/api-error.js';
 import type { ToolCall } from '../../types/tool-call.js';
-import { isResponsesCallItem, noteItemId, noteMessageItem, notePart, openAiResponsesUsage, replaceStrippedItems, responsesToolCall } from './openai-responses-response.js';
+import { OPENAI_ERROR_TYPES } from '../openai-chat/openai-chat-adapter.js';
+import { absent, refuseUnreadable, strictIndex, strictObject } from '../unreadable-response.js';
+import {
+  checkResponsesItem,
+  isResponsesCallItem,
+  isResponsesProviderCallItem,
+  noteItemId,
+  noteMessageItem,
+  notePart,
+  openAiResponsesUsage,
+  replaceStrippedItems,
+  responsesToolCall,
+} from './openai-responses-response.js';
 
 interface ItemState {
   readonly index: number;
@@ -26,6 +39,36 @@ const RESPONSE_EVENTS = new Set(['response.created', 'response.in_progress', 're
 
 /** Events that end a response. */
 const FINAL_EVENTS = new Set(['response.completed', 'response.failed', 'response.incomplete']);
+
+/** Every event type of a Responses stream (the `openai` SDK's and the AI SDK's). */
+const EVENT_TYPES = new Set([
+  ...RESPONSE_EVENTS, 'response.output_item.added', 'response.output_item.done', 'response.content_part.added', 'response.content_part.done',
+  'response.output_text.delta', 'response.output_text.done', 'response.output_text.annotation.added', 'response.refusal.delta', 'response.refusal.done',
+  'response.function_call_arguments.delta', 'response.function_call_arguments.done', 'response.reasoning_text.delta', 'response.reasoning_text.done',
+  'response.reasoning_summary_part.added', 'response.reasoning_summary_part.done', 'response.reasoning_summary_text.delta', 'response.reasoning_summary_text.done',
+  'response.custom_tool_call_input.delta', 'response.custom_tool_call_input.done', 'response.mcp_call_arguments.delta', 'response.mcp_call_arguments.done',
+  'response.code_interpreter_call_code.delta', 'response.code_interpreter_call_code.done', 'response.code_interpreter_call.in_progress',
+  'response.code_interpreter_call.interpreting', 'response.code_interpreter_call.completed', 'response.file_search_call.in_progress',
+  'response.file_search_call.searching', 'response.file_search_call.completed', 'response.web_search_call.in_progress', 'response.web_search_call.searching',
+  'response.web_search_call.completed', 'response.image_generation_call.in_progress', 'response.image_generation_call.generating',
+  'response.image_generation_call.completed', 'response.image_generation_call.partial_image', 'response.mcp_call.in_progress', 'response.mcp_call.completed',
+  'response.mcp_call.failed', 'response.mcp_list_tools.in_progress', 'response.mcp_list_tools.completed', 'response.mcp_list_tools.failed',
+  'response.apply_patch_call_operation_diff.delta', 'response.apply_patch_call_operation_diff.done', 'response.audio.delta', 'response.audio.done',
+  'response.audio.transcript.delta', 'response.audio.transcript.done', 'keepalive', 'error',
+]);
+
+/** Events that belong to no output item. */
+const UNSCOPED_EVENTS = new Set([...RESPONSE_EVENTS, 'keepalive', 'error', 'response.audio.delta', 'response.audio.done', 'response.audio.transcript.delta', 'response.audio.transcript.done']);
+
+/** Item events and the item type they apply to (the SDKs ignore them for other items; strict reading refuses that). */
+const EVENT_ITEM_TYPES: Readonly<Record<string, string>> = {
+  'response.function_call_arguments.delta': 'function_call',
+  'response.function_call_arguments.done': 'function_call',
+  'response.custom_tool_call_input.delta': 'custom_tool_call',
+  'response.custom_tool_call_input.done': 'custom_tool_call',
+  'response.apply_patch_call_operation_diff.delta': 'apply_patch_call',
+  'response.apply_patch_call_operation_diff.done': 'apply_patch_call',
+};
 
 /** Argument/input events of call items (dropped when their call is stripped). */
 const CALL_DELTA_EVENTS: Readonly<Record<string, { field: string; done: boolean }>> = {
@@ -63,17 +106,34 @@ export class OpenAiResponsesStreamAssembler implements StreamAssembler {
   #error: unknown;
   /** Sequence numbers added (+) or removed (−) so far by rewriting. */
   #seqShift = 0;
+  /** The last `sequence_number` written to the client, and how many events were written. */
+  #writtenSeq: number | undefined;
+  #written = 0;
+  /** The last snapshot before the final one (`response.created`, `in_progress`, `queued`). */
+  #partial: Record<string, unknown> | undefined;
+  readonly #strict: boolean;
+  /** Strict reading: items announced by `output_item.added`, in order. */
+  #added = 0;
+
+  constructor(options: StreamAssemblerOptions = {}) {
+    this.#strict = options.strict === true;
+  }
 
   /** @inheritdoc */
   push(event: SseEvent): StreamEventInfo {
     if (!event.hasData) return UNORDERED;
-    const data = asObject(sseJson(event));
+    const parsed = sseJson(event);
+    if (this.#strict) this.#check(event, parsed);
+    const data = asObject(parsed);
     if (data === undefined) return ORDERED;
     const type = typeof data.type === 'string' ? data.type : (event.event ?? '');
     if (RESPONSE_EVENTS.has(type)) {
       const response = asObject(data.response);
       if (response !== undefined) this.#response = response;
-      if (!FINAL_EVENTS.has(type)) return ORDERED;
+      if (!FINAL_EVENTS.has(type)) {
+        this.#partial = response;
+        return ORDERED;
+      }
       this.#final = true;
       const calls = response === undefined ? [] : this.#snapshotCalls(asArray(response.output));
       return { calls: calls.length > 0 ? calls : undefined, completes: this.#completeAll(), ordered: true };
@@ -103,6 +163,80 @@ export class OpenAiResponsesStreamAssembler implements StreamAssembler {
     return this.#completeAll();
   }
 
+  /**
+   * Strict reading of one event, as the `openai` SDK and the AI SDK both read it: JSON data of a
+   * known type (named the same by its `event:` field, if any), starting with `response.created`,
+   * nothing after the final snapshot. The SDK appends an added item whatever its `output_index`
+   * and addresses every other event by `output_index` alone (the gateway also by `item_id`), so
+   * items must be added at the next index, events must name an added item consistently, item
+   * events must target an item of their type, and a done item must be the item that was added. A
+   * snapshot before the final one replaces the SDK's whole output: it may hold no call and must
+   * not move the items. The final snapshot is checked against the items in {@link #snapshotCalls}.
+   */
+  #check(event: SseEvent, parsed: unknown): void {
+    const data = strictObject(parsed, 'an event');
+    const type = data.type;
+    if (typeof type !== 'string' || !EVENT_TYPES.has(type)) refuseUnreadable('an event of an unknown type');
+    if (event.event !== undefined && event.event !== type) refuseUnreadable('an event whose name differs from its type');
+    if (this.#final) refuseUnreadable('an event after the final response');
+    if (this.#response === undefined && type !== 'response.created' && type !== 'error' && type !== 'keepalive') refuseUnreadable(`${type} before response.created`);
+    if (RESPONSE_EVENTS.has(type)) {
+      const response = strictObject(data.response, `the ${type} response`);
+      if (!absent(response.output) && !Array.isArray(response.output)) refuseUnreadable('output is not an array');
+      const output = asArray(response.output);
+      for (const item of output) checkResponsesItem(item);
+      if (!FINAL_EVENTS.has(type) && (output.length !== this.#added || output.some((i) => isResponsesCallItem(asObject(i)) || isResponsesProviderCallItem(asObject(i))))) {
+        refuseUnreadable(`a ${type} snapshot whose output differs from the items streamed`);
+      }
+      return;
+    }
+    if (UNSCOPED_EVENTS.has(type)) return;
+    const index = strictIndex(data.output_index, 'an output_index');
+    if (type === 'response.output_item.added') {
+      if (index !== this.#added) refuseUnreadable('an item added out of order');
+      this.#added++;
+      checkResponsesItem(data.item);
+      return;
+    }
+    const state = this.#items.get(index);
+    if (state === undefined || index >= this.#added) refuseUnreadable(`${type} for an item that was not added`);
+    if (!absent(data.item_id) && typeof state.item.id === 'string' && data.item_id !== state.item.id) refuseUnreadable(`${type} whose item_id and output_index disagree`);
+    if (type === 'response.output_item.done') {
+      const item = checkResponsesItem(data.item);
+      if (item.type !== state.item.type || (!absent(state.item.id) && item.id !== state.item.id) || (!absent(state.item.call_id) && item.call_id !== state.item.call_id)) {
+        refuseUnreadable('a done item other than the item that was added');
+      }
+      if (isResponsesCallItem(item) && !absent(state.item.name) && item.name !== state.item.name) refuseUnreadable('a done call item with another name');
+      return;
+    }
+    const target = EVENT_ITEM_TYPES[type];
+    if (target !== undefined && state.item.type !== target) refuseUnreadable(`${type} for an item of another type`);
+    const field = CALL_DELTA_EVENTS[type];
+    if (field !== undefined && typeof data[field.done ? field.field : 'delta'] !== 'string') refuseUnreadable(`${type} without a string`);
+  }
+
+  /** @inheritdoc */
+  wrote(event: SseEvent): void {
+    const seq = asObject(sseJson(event))?.sequence_number;
+    if (typeof seq === 'number') this.#writtenSeq = seq;
+    this.#written++;
+  }
+
+  /** @inheritdoc */
+  errorEvent(error: ApiError): string {
+    const type = error.type ?? OPENAI_ERROR_TYPES[error.kind];
+    const code = error.code ?? type;
+    // Numbered on from what the client got (held events never reached it).
+    const seq = this.#writtenSeq === undefined ? this.#written : this.#writtenSeq + 1;
+    const errorEvent = { type: 'error', sequence_number: seq, code, message: error.message, param: null, error: { type, code, message: error.message, param: null } };
+    // The response as last relayed (the snapshot before the final one: a final snapshot is never
+    // followed by an error), failed: its id, model and settings are the real ones, and nothing the
+    // gateway held back (a blocked or changed call, text queued behind it) appears in it.
+    const response = { ...(this.#partial ?? { object: 'response', output: [] }), status: 'failed', error: { code, message: error.message }, incomplete_details: null };
+    const failed = { type: 'response.failed', sequence_number: seq + 1, response };
+    return formatSseEvent(JSON.stringify(errorEvent), 'error') + formatSseEvent(JSON.stringify(failed), 'response.failed');
+  }
+
   /** @inheritdoc */
   result(): AssembledResponse {
     const toolCalls = this.#calls.map((c) => this.#toolCall(c));
@@ -114,7 +248,13 @@ export class OpenAiResponsesStreamAssembler implements StreamAssembler {
     const output = this.#final && final.length > 0 ? final : built.length > 0 ? built : final;
     const body: Record<string, unknown> = { ...this.#response, output };
     if (this.#error !== undefined && (body.error === null || body.error === undefined)) body.error = this.#error;
-    return { body, toolCalls, usage: openAiResponsesUsage(this.#response.usage) };
+    const providerToolCalls: ToolCall[] = [];
+    for (const raw of output) {
+      const item = asObject(raw);
+      if (isResponsesProviderCallItem(item)) providerToolCalls.push(responsesToolCall(item, providerToolCalls.length));
+    }
+    const usage = openAiResponsesUsage(this.#response.usage);
+    return providerToolCalls.length > 0 ? { body, toolCalls, usage, providerToolCalls } : { body, toolCalls, usage };
   }
 
   /** @inheritdoc */
@@ -195,6 +335,20 @@ export class OpenAiResponsesStreamAssembler implements StreamAssembler {
    * them or notices the change.
    */
   #snapshotCalls(output: readonly unknown[]): string[] {
+    if (this.#strict && this.#added > 0) {
+      // The final snapshot is what the `openai` SDK hands out; the items are what the AI SDK (and
+      // Codex) run: both must be the same calls, in the same places.
+      if (output.length !== this.#added) refuseUnreadable('a final snapshot whose output differs from the items streamed');
+      output.forEach((raw, index) => {
+        const item = asObject(raw) as Record<string, unknown>;
+        const known = this.#items.get(index);
+        if (known === undefined || item.type !== known.item.type || item.id !== known.item.id) refuseUnreadable('a final snapshot whose output differs from the items streamed');
+        if (known.call === undefined) return;
+        if (!known.call.completed) refuseUnreadable('a final snapshot with a call that was not done');
+        if (callText(responsesToolCall(item, known.call.order, true)) !== callText(this.#toolCall(known.call, true))) refuseUnreadable('a final snapshot whose call differs from its item');
+      });
+      return [];
+    }
     const keys: string[] = [];
     output.forEach((raw, index) => {
       const item = asObject(raw);
@@ -230,16 +384,22 @@ export class OpenAiResponsesStreamAssembler implements StreamAssembler {
 
   #complete(call: CallState): CompletedCall {
     call.completed = true;
-    return { key: call.key, call: this.#toolCall(call) };
+    return { key: call.key, call: this.#toolCall(call, this.#strict) };
   }
 
   #completeAll(): CompletedCall[] {
     return this.#calls.filter((c) => !c.completed).map((c) => this.#complete(c));
   }
 
-  #toolCall(call: CallState): ToolCall {
-    return responsesToolCall(call.state.item, call.order);
+  /** The call as core reads it; `strict` (when it is handed to `onToolCall`) refuses what it cannot read with certainty. */
+  #toolCall(call: CallState, strict = false): ToolCall {
+    return responsesToolCall(call.state.item, call.order, strict);
   }
+}
+
+/** The kind, name and params of a call as one string, to compare two readings. */
+function callText(call: ToolCall): string {
+  return JSON.stringify([call.kind, call.name, call.params]);
 }
 
 function toEvent(data: Record<string, unknown>): SseEvent {
