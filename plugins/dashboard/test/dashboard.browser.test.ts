@@ -46,7 +46,7 @@ describe('dashboard in Chromium (fake API)', function () {
 
     // 1. Open the dashboard at /ui/.
     await page.goto(`${api.url}/ui/`);
-    await page.getByText('Alice Admin').waitFor();
+    await page.getByLabel('Signed in as').getByText('Alice Admin').waitFor();
 
     // 2. Go to the Tool Use page: the tool call the openai SDK made is there with its decision.
     await navLink(page, 'Tool Use').click();

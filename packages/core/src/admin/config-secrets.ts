@@ -80,16 +80,21 @@ export interface UnknownPlaceholder {
  * the user moved it. Comments and formatting are the user's own and stay as they are.
  */
 export class ConfigSecrets {
-  readonly #key: Buffer;
+  readonly #keyOf: () => Buffer;
+  #key: Buffer | undefined;
 
-  /** @param key the HMAC key (keep it private to the gateway, e.g. a 0600 file in the data directory) */
-  constructor(key: Buffer) {
-    this.#key = key;
+  /**
+   * @param key the HMAC key (keep it private to the gateway, e.g. a 0600 file in the data
+   *   directory), or a function that loads it the first time a placeholder is needed (so a gateway
+   *   whose admin API is never used writes nothing for it)
+   */
+  constructor(key: Buffer | (() => Buffer)) {
+    this.#keyOf = typeof key === 'function' ? key : () => key;
   }
 
   /** The placeholder of one secret value. */
   placeholder(value: string): string {
-    return `${REDACTED_PREFIX}${createHmac('sha256', this.#key).update(value).digest('hex').slice(0, 16)}`;
+    return `${REDACTED_PREFIX}${createHmac('sha256', (this.#key ??= this.#keyOf())).update(value).digest('hex').slice(0, 16)}`;
   }
 
   /** `text` with every literal secret replaced by its placeholder. */

@@ -166,7 +166,7 @@ export class Gateway {
       upstreamFactory: options.upstreamFactory,
       tapStats,
       strippedCalls: options.strippedCalls ?? new MemoryStrippedCallStore(),
-      ...(options.adminApi === false ? {} : { admin: { control, secrets: new ConfigSecrets(adminKey(dataDir)) } }),
+      ...(options.adminApi === false ? {} : { admin: { control, secrets: new ConfigSecrets(() => adminKey(dataDir)) } }),
     };
     const runtime = await Runtime.create(prepared.config, prepared.plugins, deps, { start: options.deferReady !== true });
     const gateway = new Gateway(options, logger, secrets, dataDir, runtime, prepared, control, deps);
