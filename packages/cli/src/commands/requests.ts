@@ -29,7 +29,7 @@ export function formatRequests(requests: readonly RequestSummary[]): string {
   if (requests.length === 0) return 'no captured requests match';
   return formatTable(
     [
-      ['TIME (UTC)', 'USER', 'MODEL', 'FORMAT', 'STATUS', 'TIME', 'TOKENS IN/OUT', 'TOOL CALLS', 'SESSION', 'ID'],
+      ['TIME (UTC)', 'USER', 'MODEL', 'FORMAT', 'STATUS', 'DURATION', 'TOKENS IN/OUT', 'TOOL CALLS', 'SESSION', 'ID'],
       ...requests.map((r) => [
         shortTime(r.time),
         cut(r.login, 28),
