@@ -53,7 +53,7 @@ describe('compose-gateway example', () => {
     await receiver.waitFor((ds) => ds.some((d) => JSON.stringify(d.body).includes('list the files in /tmp')));
     const delivery = receiver.deliveries.find((d) => JSON.stringify(d.body).includes('list the files in /tmp'));
     assert.equal(delivery?.headers['x-tollgate-event'], 'tool_call_entire_request');
-    assert.deepEqual((delivery?.body as { tool_calls: unknown }).tool_calls, [{ name: 'bash', params: { command: 'list the files in /tmp' } }]);
+    assert.deepEqual((delivery?.body as { tool_calls: unknown }).tool_calls, [{ name: 'bash', params: { command: 'list the files in /tmp' }, decision: 'allow' }]);
   });
 
   it('denies a dangerous bash call with 403 in the OpenAI format', async () => {
