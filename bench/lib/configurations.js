@@ -153,6 +153,14 @@ export const CONFIGURATIONS = [
     start: (ctx) => startTollgate(ctx, 'tollgate-grants', { plugins: ['grants', TAP_PLUGIN(ctx)], extra: GRANTS_ONLY }),
   },
   {
+    id: 'tollgate-capture',
+    label: 'tollgate+grants+tap+capture',
+    description: 'tollgate-grants plus the capture plugin on its embedded SQLite store (bodies kept, the default retention): the cost of recording every exchange',
+    optional: true,
+    unavailable: (ctx) => pluginMissing(ctx, 'grants') ?? pluginMissing(ctx, 'capture'),
+    start: (ctx) => startTollgate(ctx, 'tollgate-capture', { plugins: ['grants', 'capture', TAP_PLUGIN(ctx)], extra: GRANTS_ONLY }),
+  },
+  {
     id: 'tollgate-full',
     label: 'tollgate full',
     description: 'configuration 4: grants + webhook (`entire_request` to a local receiver on every request) + the onToolCall tap',

@@ -167,7 +167,7 @@ export const CORE_SECTIONS = {
 export const APERTURE_ONLY_FORMATS = ['bedrock_converse', 'bedrock_model_invoke', 'google_generate_content', 'google_raw_predict'] as const;
 
 /** Aperture sections tollgate reads but does not implement yet; present = a warning. */
-export const UNSUPPORTED_APERTURE_SECTIONS = ['quotas', 'exporters', 'database', 'mcp', 'connectors', 'auto_cost_basis', 'temp_grants'] as const;
+export const UNSUPPORTED_APERTURE_SECTIONS = ['quotas', 'exporters', 'mcp', 'connectors', 'auto_cost_basis', 'temp_grants'] as const;
 
 /** Validated provider config. */
 export type ProviderConfig = Type.Static<typeof ProviderSchema>;

@@ -15,7 +15,7 @@ export interface GatewayConfig {
   readonly identity: IdentityConfig;
   /** Logging. */
   readonly logging: LoggingConfig;
-  /** Plugins to load; absent = the defaults (grants, webhook, oso). */
+  /** Plugins to load; absent = the defaults (grants, webhook, oso, capture). */
   readonly plugins?: readonly PluginEntry[];
   /** Data directory (spools); the CLI flag and `TOLLGATE_DATA_DIR` override it. */
   readonly data_dir?: string;

@@ -83,6 +83,7 @@ export const DEFAULT_PLUGINS: ReadonlyArray<{ readonly name: string; readonly se
   { name: 'grants', sections: ['grants', 'groups'] },
   { name: 'webhook', sections: ['hooks'] },
   { name: 'oso', sections: [] },
+  { name: 'capture', sections: ['database'] },
   { name: 'metrics', sections: [] },
 ];
 

@@ -28,8 +28,8 @@ export interface PostgresPoolOptions {
 }
 
 /**
- * A `pg` pool for the store. Idle connections that the server ends (a restart) are logged and
- * replaced, never an unhandled `error` event; an idle pool does not keep the process alive.
+ * A `pg` pool for the store. Connections that the server ends (a restart), idle or in use, are
+ * logged and replaced, never an unhandled `error` event; an idle pool does not keep the process alive.
  */
 export function createPostgresPool(o: PostgresPoolOptions): pg.Pool {
   const pool = new pg.Pool({
@@ -45,6 +45,13 @@ export function createPostgresPool(o: PostgresPoolOptions): pg.Pool {
     types: { getTypeParser },
   });
   pool.on('error', (err) => o.log.warn({ error: err.message }, 'an idle PostgreSQL connection failed; it will be replaced'));
+  // A connection checked out of the pool (Kysely holds one across a transaction's statements)
+  // that the server ends between two statements emits `error` on the client, where the pool does
+  // not listen: without this listener that is an uncaught exception. The next statement on it
+  // fails, the transaction's caller sees that, and the pool discards the connection.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => o.log.warn({ error: err.message }, 'a PostgreSQL connection in use failed'));
+  });
   return pool;
 }
 
