@@ -35,3 +35,23 @@ export {
 } from './cost/cost-basis.js';
 export { compileModelCostMap, mapModelCost, type ModelCostMapEntry, type CompiledCostMapEntry, type CostMapping } from './cost/model-cost-map.js';
 export { findPricedModel, priceProvider, priceProviderForUrl, type PricedModel } from './cost/price-data.js';
+export {
+  newBucket,
+  refillBucket,
+  chargeBucket,
+  topUpBucket,
+  setBucketBalance,
+  bucketIsPositive,
+  retryAfterMs,
+  retryAfterSeconds,
+  systemClock,
+  type BucketLimits,
+  type BucketState,
+  type Clock,
+} from './quota/token-bucket.js';
+export { USER_TEMPLATE, NODE_TEMPLATE, BUCKET_TEMPLATES, resolveBucketName, unsupportedTemplates, type BucketNameResult } from './quota/bucket-name.js';
+export { compileQuotas, type QuotaDefinition, type InvalidQuota, type CompiledQuota, type CompiledQuotas, type OnExceed } from './quota/quota-definitions.js';
+export { resolveQuotas, type QuotaCapabilities, type ResolvedBucket, type QuotaFailure, type QuotaResolution, type ResolveQuotasInput } from './quota/resolve-quotas.js';
+export { admit, quotaDenial, NEVER_RETRY_AFTER_SECONDS, QUOTA_CODE, type Admission, type BucketSnapshot } from './quota/admission.js';
+export { chainAvailable, chainAdmits, planChainCharge, type ChainLink, type ChainShare } from './quota/overdraft-chain.js';
+export { estimatedCostPayload, usagePayload, quotasPayload, quotaBalancePayload, type QuotaPayloadEntry } from './payload.js';
