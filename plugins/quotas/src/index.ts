@@ -20,8 +20,10 @@ export {
   type ModelCostMapEntryConfig,
   type ModelCostMapConfig,
 } from './schema.js';
+
 export { NANODOLLARS_PER_DOLLAR, MONEY_INVALID, MAX_NANODOLLARS, parseMoney, formatMoney, nanodollarsToDollars, type ParseMoneyOptions } from './money/money.js';
 export { RATE_UNIT_MS, parseRate, rateOf, type Rate, type RateUnit } from './money/rate.js';
+
 export { estimateCost } from './cost/estimate-cost.js';
 export {
   APERTURE_COST_BASES,
@@ -35,6 +37,7 @@ export {
 } from './cost/cost-basis.js';
 export { compileModelCostMap, mapModelCost, type ModelCostMapEntry, type CompiledCostMapEntry, type CostMapping } from './cost/model-cost-map.js';
 export { findPricedModel, priceProvider, priceProviderForUrl, type PricedModel } from './cost/price-data.js';
+
 export {
   newBucket,
   refillBucket,
@@ -54,4 +57,6 @@ export { compileQuotas, type QuotaDefinition, type InvalidQuota, type CompiledQu
 export { resolveQuotas, type QuotaCapabilities, type ResolvedBucket, type QuotaFailure, type QuotaResolution, type ResolveQuotasInput } from './quota/resolve-quotas.js';
 export { admit, quotaDenial, NEVER_RETRY_AFTER_SECONDS, QUOTA_CODE, type Admission, type BucketSnapshot } from './quota/admission.js';
 export { chainAvailable, chainAdmits, planChainCharge, type ChainLink, type ChainShare } from './quota/overdraft-chain.js';
+export { BUCKET_TABLE, CHARGE_BUCKET_SQL, TOP_UP_BUCKET_SQL, SET_BUCKET_BALANCE_SQL, chargeParams, type ChargeParams } from './quota/atomic-charge.js';
+
 export { estimatedCostPayload, usagePayload, quotasPayload, quotaBalancePayload, type QuotaPayloadEntry } from './payload.js';
