@@ -36,6 +36,7 @@ export {
   type CostBasisHints,
 } from './cost/cost-basis.js';
 export { compileModelCostMap, mapModelCost, type ModelCostMapEntry, type CompiledCostMapEntry, type CostMapping } from './cost/model-cost-map.js';
+export { costConfigIssues, type CostConfigIssuesInput } from './cost/cost-config-issues.js';
 export { findPricedModel, priceProvider, priceProviderForUrl, type PricedModel } from './cost/price-data.js';
 
 export {

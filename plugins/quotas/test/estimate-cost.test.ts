@@ -10,7 +10,7 @@ import {
   openAiChatFormat,
   openAiResponsesFormat,
 } from '@tollgate/core';
-import { type CostEstimate, type CostInput, type ProviderCostConfig, estimateCost, inferCostBases } from '@tollgate/plugin-quotas';
+import { type CostEstimate, type CostInput, type ProviderCostConfig, costConfigIssues, estimateCost, inferCostBases } from '@tollgate/plugin-quotas';
 import { type FixtureFormat, chunksToSse, readChunkLines, readFixture } from '@tollgate/testing';
 
 /**
@@ -225,8 +225,10 @@ describe('estimateCost', () => {
       assert.equal(got.costBasis, 'anthropic/claude-sonnet-4-5');
     });
 
-    it('names Bedrock by its Aperture name when recognised by URL', () => {
+    it('names Bedrock and Vertex by their Aperture names when recognised by URL', () => {
       assert.deepEqual(inferCostBases({ baseurl: 'https://bedrock-runtime.eu-west-1.amazonaws.com', compatibility: ['bedrock_converse'] }), ['bedrock']);
+      assert.deepEqual(inferCostBases({ baseurl: 'https://us-east5-aiplatform.googleapis.com', compatibility: ['google_raw_predict'] }), ['vertex']);
+      assert.deepEqual(inferCostBases({ baseurl: 'https://generativelanguage.googleapis.com', compatibility: ['gemini_generate_content', 'openai_chat'] }), ['google', 'openai']);
     });
 
     it('infers nothing when turned off: no cost_basis, no price', () => {
@@ -234,5 +236,28 @@ describe('estimateCost', () => {
       assert.deepEqual([got.dollars, got.costBasis, got.unpriced], [null, null, 'no_cost_basis']);
       assert.equal(estimate({ ...ANTHROPIC, cost_basis: 'anthropic' }, 'claude-sonnet-4-5', u, { autoCostBasis: false }).nanodollars, 1_000 * 3_000 + 100 * 15_000);
     });
+  });
+});
+
+describe('costConfigIssues', () => {
+  it('warns about an unknown cost_basis and an `as` model without a price', () => {
+    const issues = costConfigIssues({
+      providers: {
+        mars: { cost_basis: 'bedrock-mars' },
+        anthropic: { ...ANTHROPIC, model_cost_map: [{ match: 'a', as: 'claude-sonnet-4-5' }, { match: 'b', as: 'claude-sonnet-99' }, { match: 'c', adjustment: 2 }] },
+        'vertex/eu': { baseurl: 'https://europe-west1-aiplatform.googleapis.com', compatibility: { google_raw_predict: true }, model_cost_map: [{ match: '**', as: 'gemini-2.5-pro' }] },
+      },
+    });
+    assert.deepEqual(
+      issues.map((i) => [i.severity, i.path, i.message]),
+      [
+        ['warning', 'config/providers/mars/cost_basis', 'unknown cost_basis "bedrock-mars"; this provider\'s exchanges are unpriced (expected one of anthropic, openai, google, bedrock, bedrock-us, bedrock-eu, bedrock-ap, vertex, azure, azure-eu, openrouter, vercel, or a provider id of the price data such as groq)'],
+        ['warning', 'config/providers/anthropic/model_cost_map/1/as', 'model "claude-sonnet-99" has no known price under cost basis "anthropic"; models matching "b" are unpriced'],
+      ],
+    );
+  });
+
+  it('has nothing to check without a cost basis', () => {
+    assert.deepEqual(costConfigIssues({ providers: { p: { ...ANTHROPIC, model_cost_map: [{ match: '*', as: 'nothing' }] } }, autoCostBasis: false }), []);
   });
 });

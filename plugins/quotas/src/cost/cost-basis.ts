@@ -36,6 +36,9 @@ export const COST_BASIS_SOURCES: Readonly<Record<ApertureCostBasis, string>> = O
 /** Cost-basis names of price-data providers that Aperture calls differently. */
 const BASIS_OF_SOURCE: Readonly<Record<string, string>> = Object.freeze({ aws: 'bedrock' });
 
+/** Vertex AI endpoints (`https://us-east5-aiplatform.googleapis.com`), named `vertex` rather than `google`. */
+const VERTEX_URL = /^https?:\/\/([a-z0-9-]+-)?aiplatform\.googleapis\.com/i;
+
 /**
  * Cost bases inferred from compatibility flags, most specific first (provisional: Aperture infers
  * "from the compatibility flags" without saying how). The native API of a vendor names it; the
@@ -95,7 +98,7 @@ export function inferCostBases(hints: CostBasisHints): string[] {
     out.push(basis);
   };
   const fromUrl = hints.baseurl === undefined ? undefined : priceProviderForUrl(hints.baseurl);
-  if (fromUrl !== undefined) add(BASIS_OF_SOURCE[fromUrl] ?? fromUrl);
+  if (fromUrl !== undefined) add(fromUrl === 'google' && VERTEX_URL.test(hints.baseurl ?? '') ? 'vertex' : (BASIS_OF_SOURCE[fromUrl] ?? fromUrl));
   const flags = new Set(hints.compatibility);
   for (const [flag, basis] of COST_BASIS_OF_FLAG) if (flags.has(flag)) add(basis);
   return out;

@@ -44,7 +44,12 @@ export function findPricedModel(providerId: string, model: string): PricedModel 
   if (cached !== undefined) return cached;
   let found: PricedModel | null = null;
   // Usage is irrelevant to the lookup; a zero usage prices to 0 and tells which model matched.
-  const probe = priceProvider(providerId) === undefined ? null : calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId });
+  let probe: ReturnType<typeof calcPrice> = null;
+  try {
+    if (priceProvider(providerId) !== undefined) probe = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId });
+  } catch {
+    probe = null; // malformed data for this model: treat it as unpriced rather than failing the exchange
+  }
   if (probe !== null) {
     const { id, name, api_pattern } = probe.provider;
     found = Object.freeze({ providerId: id, modelId: probe.model.id, provider: { id, name, api_pattern, models: [probe.model] } });
