@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/*/src/**/*.ts', 'plugins/*/src/**/*.ts', 'examples/*/src/**/*.ts'],
+    files: ['packages/*/src/**/*.ts', 'plugins/*/src/**/*.ts', 'plugins/*/ui/**/*.ts', 'examples/*/src/**/*.ts'],
     plugins: { jsdoc },
     rules: {
       'jsdoc/require-jsdoc': [

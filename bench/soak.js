@@ -93,7 +93,9 @@ function gatewaySample(type = 'sample') {
 // --- load ---------------------------------------------------------------------------------------
 const pool = new Pool(gatewayUrl, { connections: concurrency, pipelining: 1 });
 const bodies = { json: chatRequest({ stream: false }), stream: chatRequest({ stream: true, events: 64 }) };
-const client = { requests: 0, streamed: 0, errors: 0, /** @type {Record<string, number>} */ errorKinds: {} };
+/** @type {Record<string, number>} */
+const errorKinds = {};
+const client = { requests: 0, streamed: 0, errors: 0, errorKinds };
 const fail = (/** @type {string} */ kind) => {
   client.errors++;
   client.errorKinds[kind] = (client.errorKinds[kind] ?? 0) + 1;

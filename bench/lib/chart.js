@@ -97,6 +97,7 @@ export function renderSvg(r) {
   const rows = [];
   for (let i = 0; i < panels.length; i += cols) rows.push(panels.slice(i, i + cols));
   let y = r.meta.label ? 68 : 50;
+  /** @type {string[]} */
   const parts = [];
   for (const row of rows) {
     row.forEach((p, i) => parts.push(drawPanel(p, 20 + i * (PANEL_W + 20), y)));

@@ -44,7 +44,7 @@ export async function runLoad(target, load) {
     duration: load.seconds,
     timeout: 30,
   });
-  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+  instance.on('response', (/** @type {unknown} */ _client, /** @type {number} */ statusCode, /** @type {number} */ _bytes, /** @type {number} */ responseTime) => {
     if (statusCode >= 200 && statusCode < 300) {
       ok++;
       samples.push(responseTime);

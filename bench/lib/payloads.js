@@ -58,6 +58,7 @@ export function chatRequest(options = {}) {
     }
     messages.splice(1, 0, ...history);
   }
+  /** @type {Record<string, unknown>} */
   const body = { model: BENCH_MODEL, stream: options.stream === true, max_tokens: options.events ?? 256, messages, tools: TOOLS, tool_choice: 'auto' };
   if (options.stream === true) body.stream_options = { include_usage: true };
   return JSON.stringify(body);
@@ -95,7 +96,7 @@ export function chatResponse() {
  */
 export function chatStreamEvents(events) {
   const n = Math.max(8, events);
-  const chunk = (delta, finish = null) =>
+  const chunk = (/** @type {Record<string, unknown>} */ delta, /** @type {string | null} */ finish = null) =>
     `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: CREATED, model: BENCH_MODEL, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
   // Fixed part: role, tool-call start, finish, usage, [DONE] = 5; the rest is text deltas and up
   // to 12 argument pieces, so a longer stream is a longer text answer with the same tool call

@@ -43,7 +43,7 @@ loop.enable();
 const gcPauses = { count: 0, totalMs: 0, maxMs: 0 };
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
-    const flags = /** @type {{ flags?: number }} */ (entry.detail ?? {}).flags ?? 0;
+    const flags = /** @type {{ flags?: number }} */ (/** @type {{ detail?: unknown }} */ (entry).detail ?? {}).flags ?? 0;
     if ((flags & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) !== 0) continue;
     gcPauses.count++;
     gcPauses.totalMs += entry.duration;

@@ -36,7 +36,7 @@ export const TOLLGATE_IDS = ['tollgate', 'tollgate-tap', 'tollgate-grants', 'tol
  * @param {Array<import('./cell.js').CellRun | undefined>} runs
  * @param {Array<import('./cell.js').CellRun | undefined> | undefined} direct
  * @param {Array<import('./cell.js').CellRun | undefined> | undefined} bare
- * @returns {Omit<CellSummary, 'vsBare' | 'vsPortkey'>}
+ * @returns {Omit<CellSummary, 'vsBare' | 'vsPortkey' | 'cpuVsBare' | 'sustainedVsBare'>}
  */
 function summarizeCell(runs, direct, bare) {
   const pick = (/** @type {keyof import('./cell.js').CellRun} */ k) => median(runs.map((r) => /** @type {number | undefined} */ (r?.[k])));

@@ -12,9 +12,15 @@ import { pathToFileURL } from 'node:url';
 const entry = process.argv[2];
 if (entry === undefined) throw new Error('usage: portkey-launcher.js <start-server.js>');
 
-const listen = net.Server.prototype.listen;
+/** `net.Server#listen`, untyped: its overloads are called with what Portkey passed. */
+const listen = /** @type {(this: net.Server, ...args: unknown[]) => net.Server} */ (net.Server.prototype.listen);
 let patched = false;
-net.Server.prototype.listen = function patchedListen(...args) {
+/**
+ * Portkey's first listen goes to 127.0.0.1 on a free port, which is reported to the parent.
+ * @this {net.Server}
+ * @param {unknown[]} args
+ */
+function patchedListen(...args) {
   if (patched) return listen.apply(this, args);
   patched = true;
   const callback = args.find((a) => typeof a === 'function');
@@ -23,7 +29,8 @@ net.Server.prototype.listen = function patchedListen(...args) {
     process.send?.({ ready: true, port: address.port });
   });
   return callback === undefined ? listen.call(this, 0, '127.0.0.1') : listen.call(this, 0, '127.0.0.1', callback);
-};
+}
+Object.assign(net.Server.prototype, { listen: patchedListen });
 
 // Portkey 1.15.2 on Node answers every streamed request with 500 "Something went wrong": it
 // appends `x-portkey-*` headers to a Response built on the upstream fetch Response, whose headers
@@ -32,11 +39,17 @@ net.Server.prototype.listen = function patchedListen(...args) {
 // answers only, before Portkey sees them: one Response object per streamed call.
 const NativeResponse = globalThis.Response;
 const nativeFetch = globalThis.fetch;
-globalThis.fetch = async function fetchWithMutableStreamHeaders(input, init) {
+/**
+ * @param {Parameters<typeof fetch>[0]} input
+ * @param {Parameters<typeof fetch>[1]} [init]
+ * @returns {Promise<Response>}
+ */
+async function fetchWithMutableStreamHeaders(input, init) {
   const res = await nativeFetch(input, init);
   if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) return res;
   return new NativeResponse(res.body, { status: res.status, statusText: res.statusText, headers: res.headers });
-};
+}
+Object.assign(globalThis, { fetch: fetchWithMutableStreamHeaders });
 
 process.argv = [process.argv[0], entry, '--headless'];
 process.on('disconnect', () => process.exit(0));

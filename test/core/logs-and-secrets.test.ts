@@ -63,7 +63,7 @@ describe('secrets', () => {
       name: 'careless',
       apply: (h) => {
         h.hooks.identify.tap({ name: 'careless', stage: STAGE_AUTHENTICATE - 1 }, (input) => void h.logger.debug({ headers: input.headers, credential: input.credential }, `identify with ${input.credential}`));
-        h.hooks.onRequest.tap('careless', (ctx) => void ctx.log.info({ headers: ctx.headers, provider: ctx.provider.config, auth: ctx.headers.authorization }, `provider ${JSON.stringify(ctx.provider.config)}`));
+        h.hooks.onRequest.tap('careless', (ctx) => void ctx.log.info({ headers: ctx.headers, provider: ctx.provider, auth: ctx.headers.authorization }, `provider ${JSON.stringify(ctx.provider)}`));
       },
     };
     const upstream = await r.upstream(sseResponder([fixtureWire(BIN_PARALLEL)]));

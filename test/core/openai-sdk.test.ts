@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { type TollgatePlugin, strippedCallNote } from '@tollgate/core';
+import { type TollgatePlugin } from '@tollgate/core';
+import { strippedCallNote } from '@tollgate/core/formats';
 import { jsonResponder, readFixture, sseResponder } from '@tollgate/testing';
 import OpenAI, { APIError, PermissionDeniedError } from 'openai';
 import { BIN_PARALLEL, BIN_SINGLE, PROVIDER_KEY, fixtureWire, useResources } from './helpers.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type Exchange, type ObserverTapOptions, type ResponseParts, STAGE_OBSERVE, type TollgatePlugin } from '@tollgate/core';
+import { type Exchange, type ObserverTapOptions, type ResponseParts, STAGE_OBSERVE, type TollgatePlugin, createStateKey } from '@tollgate/core';
 import { jsonResponder, readChunks, readFixture, sseResponder } from '@tollgate/testing';
 import { BIN_SINGLE, chat, fixtureWire, postChat, useResources } from './helpers.js';
 
@@ -109,5 +109,40 @@ describe('onResponse observers that declare what they read', () => {
     await until(seen);
     assert.deepEqual(seen[0]!.responseBody, answer);
     assert.deepEqual(seen[0]!.rawResponses, [answer]);
+  });
+});
+
+describe('settle', () => {
+  const r = useResources();
+
+  it('runs after the response and before observers, which read what it put in the exchange state; a failing settle tap does not stop them', async () => {
+    const upstream = await r.upstream(jsonResponder({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] }));
+    const order: string[] = [];
+    const seen: Exchange[] = [];
+    const key = createStateKey<number>('test.settled');
+    const accountant: TollgatePlugin = {
+      name: 'accountant',
+      apply: (h) => {
+        h.hooks.settle.tapPromise('broken', async () => {
+          order.push('broken');
+          throw new Error('store down');
+        });
+        h.hooks.settle.tapPromise('accountant', async (e) => {
+          await new Promise((ok) => setTimeout(ok, 20));
+          order.push('settle');
+          e.state.set(key, 42);
+        });
+        h.hooks.onResponse.tap({ name: 'reader', stage: STAGE_OBSERVE }, (e) => {
+          order.push('observe');
+          seen.push(e);
+        });
+      },
+    };
+    const gw = await r.gateway({ config: { providers: { openai: { baseurl: `${upstream.url}/v1`, models: ['gpt-4o'] } } }, plugins: [accountant], recordExchanges: false });
+    assert.equal((await postChat(gw.url, chat('gpt-4o'))).status, 200);
+    await until(seen);
+    assert.deepEqual(order, ['broken', 'settle', 'observe']);
+    assert.equal(seen[0]?.state.get(key), 42);
+    assert.ok(gw.logs.lines.some((l) => l.plugin === 'broken' && /store down/.test(JSON.stringify(l))), 'the failure is logged with the plugin');
   });
 });

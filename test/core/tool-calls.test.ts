@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { type Denial, type PluginHost, STAGE_GUARDRAIL, type ToolCallContext, type TollgatePlugin, strippedCallNote } from '@tollgate/core';
+import { type Denial, type PluginHost, STAGE_GUARDRAIL, type ToolCallContext, type TollgatePlugin } from '@tollgate/core';
+import { strippedCallNote } from '@tollgate/core/formats';
 import { jsonResponder, readFixture, sseResponder } from '@tollgate/testing';
 import { BIN_PARALLEL, BIN_SINGLE, chat, clientView, deferred, fixtureFrames, fixtureWire, openStream, postChat, sseData, steppedResponder, useResources } from './helpers.js';
 

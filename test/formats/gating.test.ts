@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { type Denial, type ToolCall, strippedCallNote } from '@tollgate/core';
+import { type Denial, type ToolCall } from '@tollgate/core';
+import { strippedCallNote } from '@tollgate/core/formats';
 import { jsonResponder, readChunks, sseResponder } from '@tollgate/testing';
 import { MODELS, type Rig, fixtureFrames, fixtureJson, parseSse, post, startRig, toolGate } from './support.js';
 

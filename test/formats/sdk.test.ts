@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { strippedCallNote, type ToolCall, type Denial } from '@tollgate/core';
+import { strippedCallNote } from '@tollgate/core/formats';
+import { type ToolCall, type Denial } from '@tollgate/core';
 import { jsonResponder, sseResponder } from '@tollgate/testing';
 import OpenAI from 'openai';
 import { WEBSITE_UPDATE } from './expectations.js';

@@ -1,12 +1,20 @@
-import { type Denial, type PluginCreateContext, type PluginHost, type RequestContext, STAGE_GUARDRAIL, type ToolCallContext, type TollgatePlugin, deny } from '@tollgate/core';
-import type { ToolAllowlistOptions } from './schema.js';
+import {
+  type ConfigIssue,
+  type Denial,
+  type GatewayConfig,
+  type PluginCreateContext,
+  type PluginDefinition,
+  type PluginHost,
+  type RequestContext,
+  STAGE_GUARDRAIL,
+  type ToolCallContext,
+  type TollgatePlugin,
+  definePlugin,
+  deny,
+} from '@tollgate/core';
+import { type ToolAllowlistOptions, ToolAllowlistOptionsSchema } from './schema.js';
 import { ToolPolicy } from './tool-policy.js';
-
-/** The plugin's name: config key, tap name, log binding, decision source. */
-export const PLUGIN_NAME = 'tool-allowlist';
-
-/** Error code a client sees for a refused tool call. */
-export const NOT_ALLOWED_CODE = 'tool_not_allowed';
+import { NOT_ALLOWED_CODE, PLUGIN_NAME } from './types.js';
 
 /** Enforces per-user tool allowlists and denylists on every tool call (and, optionally, on the tools a request declares). */
 export class ToolAllowlistPlugin implements TollgatePlugin {
@@ -54,3 +62,33 @@ export class ToolAllowlistPlugin implements TollgatePlugin {
     return undefined;
   }
 }
+
+/** The config's `groups` section (`group:NAME` → logins), as the grants plugin reads it; `{}` when absent. */
+export function groupsOf(config: GatewayConfig): Readonly<Record<string, readonly string[]>> {
+  const raw = (config as Record<string, unknown>).groups;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return {};
+  return Object.fromEntries(Object.entries(raw).map(([name, members]) => [name, Array.isArray(members) ? members.filter((m): m is string => typeof m === 'string') : []]));
+}
+
+/** Checks beyond the schema: every rule names tools; a policy that allows everything is a warning. */
+export function optionIssues(options: ToolAllowlistOptions): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  options.rules.forEach((rule, i) => {
+    if ((rule.allow?.length ?? 0) === 0 && (rule.deny?.length ?? 0) === 0) {
+      issues.push({ severity: 'error', path: `plugins.${PLUGIN_NAME}/rules/${i}`, message: 'a rule needs "allow" or "deny" tool globs', code: 'TG_ERR_PLUGIN_CONFIG' });
+    }
+  });
+  if (options.rules.length === 0 && options.default === 'allow') {
+    issues.push({ severity: 'warning', path: `plugins.${PLUGIN_NAME}`, message: 'no rules and default "allow": every tool call is allowed' });
+  }
+  return issues;
+}
+
+/** The plugin definition tollgate loads for `"tool-allowlist"`. */
+export const toolAllowlistPlugin: PluginDefinition<ToolAllowlistOptions> = definePlugin<ToolAllowlistOptions>({
+  name: PLUGIN_NAME,
+  options: ToolAllowlistOptionsSchema,
+  core: '^0.1.0',
+  check: ({ options }) => optionIssues(options),
+  create: (options, { config, logger }) => new ToolAllowlistPlugin(options, { groups: groupsOf(config), log: logger }),
+});

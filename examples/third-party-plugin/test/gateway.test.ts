@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type TestGateway, startTestGateway } from '@tollgate/testing';
 import OpenAI, { APIError } from 'openai';
-import toolAllowlist from '../src/index.js';
+import toolAllowlist from 'tollgate-plugin-tool-allowlist';
 
 const tool = (name: string): OpenAI.Chat.ChatCompletionTool => ({
   type: 'function',

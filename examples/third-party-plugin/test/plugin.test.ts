@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ConfigError } from '@tollgate/core';
 import { type PluginHarness, createPluginHarness } from '@tollgate/testing';
-import toolAllowlist, { NOT_ALLOWED_CODE, PLUGIN_NAME } from '../src/index.js';
+import toolAllowlist, { NOT_ALLOWED_CODE, PLUGIN_NAME } from 'tollgate-plugin-tool-allowlist';
 
 const tool = (name: string) => ({ type: 'function', function: { name, parameters: { type: 'object', properties: { q: { type: 'string' } } } } });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createIdentity } from '@tollgate/core';
-import { ToolPolicy, compileToolGlob, userMatches } from '../src/index.js';
+import { ToolPolicy, compileToolGlob, userMatches } from 'tollgate-plugin-tool-allowlist';
 
 const alice = createIdentity({ login: 'alice@example.com', resolver: 'test', groups: ['group:eng'] });
 const bob = createIdentity({ login: 'bob@example.com', resolver: 'test' });

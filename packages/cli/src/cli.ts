@@ -1,28 +1,12 @@
 import { checkConfigCommand } from './commands/check-config.js';
+import type { Command } from './commands/command.js';
 import { createPluginCommand } from './commands/create-plugin.js';
 import { hooksCommand } from './commands/hooks.js';
 import { startCommand } from './commands/start.js';
 import { CLI_VERSION } from './version.js';
 
-/** One `tollgate` sub-command. */
-export interface Command {
-  /** Name typed after `tollgate`. */
-  readonly name: string;
-  /** One-line summary for `tollgate --help`. */
-  readonly summary: string;
-  /** Usage text for `tollgate <name> --help`. */
-  readonly usage: string;
-  /** Runs the command; resolves with the exit code (a long-running command never resolves until it stops). */
-  run(args: string[]): Promise<number>;
-}
-
-/** The commands, in help order. Other packages' commands register through {@link registerCommand}. */
-export const COMMANDS: Command[] = [startCommand, checkConfigCommand, hooksCommand, createPluginCommand];
-
-/** Adds a command (used by the CLI's own optional commands). */
-export function registerCommand(command: Command): void {
-  COMMANDS.push(command);
-}
+/** The commands, in help order. */
+export const COMMANDS: readonly Command[] = [startCommand, checkConfigCommand, hooksCommand, createPluginCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -2,7 +2,8 @@
  * @tollgate/cli: the `tollgate` command (`start`, `check-config`, `hooks`, `create-plugin`) and
  * the pieces it is built from, for tools that embed them.
  */
-export { runCli, COMMANDS, registerCommand, type Command } from './cli.js';
+export { runCli, COMMANDS } from './cli.js';
+export type { Command } from './commands/command.js';
 export { CLI_VERSION, CLI_DIR } from './version.js';
 export { formatDelivery, type ReceivedDelivery, type FormatOptions } from './hooks/format-delivery.js';
 export { formatSpoolStatus } from './hooks/format-spool-status.js';

@@ -73,14 +73,14 @@ describe('tollgate create-plugin', () => {
     const dir = join(work, 'tollgate-plugin-no-rm-rf');
 
     const files = filesUnder(dir).sort();
-    assert.deepEqual(files, ['.gitignore', '.mocharc.json', 'README.md', 'package.json', 'src/index.ts', 'src/plugin.ts', 'src/schema.ts', 'test/gateway.test.ts', 'test/plugin.test.ts', 'tollgate.example.jsonc', 'tsconfig.build.json', 'tsconfig.json']);
+    assert.deepEqual(files, ['.gitignore', '.mocharc.json', 'README.md', 'package.json', 'src/index.ts', 'src/plugin.ts', 'src/schema.ts', 'src/types.ts', 'test/gateway.test.ts', 'test/plugin.test.ts', 'tollgate.example.jsonc', 'tsconfig.build.json', 'tsconfig.json']);
     for (const file of files) assert.doesNotMatch(readFileSync(join(dir, file), 'utf8'), /__[a-zA-Z_]+__/, `${file} still has a placeholder`);
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, any>;
     assert.equal(manifest.name, 'tollgate-plugin-no-rm-rf');
     assert.ok(manifest.keywords.includes('tollgate-plugin'));
     assert.equal(manifest.peerDependencies['@tollgate/core'], '^0.1.0');
     assert.deepEqual(manifest.exports['.'], { types: './dist/index.d.ts', default: './dist/index.js' });
-    assert.match(readFileSync(join(dir, 'src', 'index.ts'), 'utf8'), /export const noRmRfPlugin: PluginDefinition<NoRmRfOptions>/);
+    assert.match(readFileSync(join(dir, 'src', 'plugin.ts'), 'utf8'), /export const noRmRfPlugin: PluginDefinition<NoRmRfOptions>/);
 
     const [test, typecheck] = await Promise.all([runProcess(NPM, ['test'], { cwd: dir }), runProcess(NPM, ['run', 'typecheck'], { cwd: dir })]);
     assert.equal(test.code, 0, `${test.stdout}\n${test.stderr}`);

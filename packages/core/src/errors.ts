@@ -8,7 +8,6 @@ export type TollgateErrorCode =
   | 'TG_ERR_PLUGIN'
   | 'TG_ERR_PLUGIN_VERSION_MISMATCH'
   | 'TG_ERR_PLUGIN_DEPENDENCY'
-  | 'TG_ERR_HOOK_TIMEOUT'
   | 'TG_ERR_FORMAT_CONFLICT'
   | 'TG_ERR_GATEWAY_STATE'
   | (string & {});

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, type ConfigIssue, MockUpstream, ProviderRegistry, TollgateError, durationMs, loadConfigFile, parseDuration, parseHujson, prepareConfig } from '@tollgate/core';
+import { ConfigError, type ConfigIssue, TollgateError, durationMs, loadConfigFile, parseDuration, prepareConfig } from '@tollgate/core';
+import { MockUpstream, ProviderRegistry, parseHujson } from '@tollgate/core/internal';
+import { anthropicMessagesFormat, openAiChatFormat } from '@tollgate/core/formats';
 
 const provider = { baseurl: 'https://api.example.com', models: ['m-1'] };
 
@@ -251,7 +253,7 @@ describe('provider checks', () => {
         ['config/providers/p/compatibility/openai_chta', 'unknown'],
       ],
     );
-    const registry = new ProviderRegistry(prepared.config.providers, () => new MockUpstream(), ['openai_chat', 'anthropic_messages']);
+    const registry = new ProviderRegistry(prepared.config.providers, () => new MockUpstream(), [openAiChatFormat, anthropicMessagesFormat]);
     assert.deepEqual(registry.models()[0]?.supportedEndpoints, ['/v1/chat/completions']);
   });
 });

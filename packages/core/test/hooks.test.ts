@@ -16,9 +16,8 @@ import {
   createHooks,
   createIdentity,
   createLogger,
-  decideToolCall,
-  interceptTaps,
 } from '@tollgate/core';
+import { decideToolCall, interceptTaps } from '@tollgate/core/internal';
 import { LogCapture } from '@tollgate/testing';
 
 function setup() {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ApiKeyResolver, clientCredential, isLoopbackAddress, normalizeAddress } from '@tollgate/core';
+import { ApiKeyResolver, clientCredential, isLoopbackAddress, normalizeAddress } from '@tollgate/core/internal';
 
 describe('identity', () => {
   it('reads the client credential from every supported place', () => {

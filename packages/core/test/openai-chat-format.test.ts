@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
+import { ApiErrorException, apiError } from '@tollgate/core';
 import {
-  ApiErrorException,
   type CompletedCall,
   type SseEvent,
   SseFramer,
   type StrippedCall,
   type StreamEventInfo,
-  apiError,
   openAiChatFormat,
   openAiErrorBody,
   parseToolArguments,
   strippedCallNote,
-} from '@tollgate/core';
+} from '@tollgate/core/formats';
 import { chunksToSse, readChunkLines, readChunks, readFixture } from '@tollgate/testing';
 
 const BIN_SINGLE = 'c6aa7e397b7123c3501f25df3a05d4daf7e8ad6d61ffa406ab5361fe36a8d5b1.bin';

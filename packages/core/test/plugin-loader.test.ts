@@ -9,10 +9,9 @@ import {
   type PluginInput,
   TollgateError,
   definePlugin,
-  importPlugin,
-  pluginPackageCandidates,
   prepareConfig,
 } from '@tollgate/core';
+import { importPlugin, pluginPackageCandidates } from '@tollgate/core/internal';
 import { Type } from 'typebox';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'plugins');

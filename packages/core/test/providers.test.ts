@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
+import { type ProviderConfig, parseHeaderLines, prepareConfig } from '@tollgate/core';
 import {
-  type ProviderConfig,
   ProviderRegistry,
   type ResolvedProvider,
   type Upstream,
@@ -8,10 +8,8 @@ import {
   clientResponseHeaders,
   isSafeHeader,
   joinUpstreamPath,
-  openAiChatFormat,
-  parseHeaderLines,
-  prepareConfig,
-} from '@tollgate/core';
+} from '@tollgate/core/internal';
+import { anthropicMessagesFormat, openAiChatFormat, openAiResponsesFormat } from '@tollgate/core/formats';
 
 const nullUpstream: Upstream = {
   request: () => Promise.reject(new Error('not used')),
@@ -21,7 +19,7 @@ const nullUpstream: Upstream = {
 /** A registry built from raw provider configs, validated (defaults applied) like the gateway does. */
 async function registry(providers: Record<string, Record<string, unknown>>): Promise<ProviderRegistry> {
   const { config } = await prepareConfig({ raw: { providers }, env: {}, plugins: [] });
-  return new ProviderRegistry(config.providers as Record<string, ProviderConfig>, () => nullUpstream, ['openai_chat', 'openai_responses', 'anthropic_messages']);
+  return new ProviderRegistry(config.providers as Record<string, ProviderConfig>, () => nullUpstream, [openAiChatFormat, openAiResponsesFormat, anthropicMessagesFormat]);
 }
 
 async function provider(fields: Record<string, unknown>): Promise<ResolvedProvider> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { SseEventTooLargeError, SseFramer } from '@tollgate/core';
+import { SseEventTooLargeError, SseFramer } from '@tollgate/core/formats';
 
 describe('SseFramer', () => {
   it('splits events across arbitrary chunk boundaries and keeps their exact text', () => {

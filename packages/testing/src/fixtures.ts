@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Environment variable pointing at the provider fixtures directory. */
@@ -11,30 +11,21 @@ export type FixtureFormat = 'openai-chat' | 'openai-responses' | 'anthropic-mess
 let cached: string | undefined;
 
 /**
- * The directory of the shared, captured provider fixtures (`shared/fixtures/providers`). They are
- * not copied into the repository: looked up from `TOLLGATE_FIXTURES_DIR`, then `../shared` next
- * to the repository (and its ancestors), then `/work/shared`. Throws when none exists, so a test
- * that needs fixtures fails loudly instead of skipping.
+ * The directory of the captured provider fixtures: `TOLLGATE_FIXTURES_DIR` when set, else the copy
+ * shipped in this package (`fixtures/providers`, byte-for-byte copies with their provenance in its
+ * README). Throws when neither exists, so a test that needs fixtures fails loudly instead of skipping.
  */
 export function fixturesDir(): string {
   if (cached !== undefined) return cached;
-  const candidates: string[] = [];
-  if (process.env[FIXTURES_ENV]) candidates.push(process.env[FIXTURES_ENV] as string);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    candidates.push(join(dir, 'shared', 'fixtures', 'providers'), join(dir, '..', 'shared', 'fixtures', 'providers'));
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  candidates.push('/work/shared/fixtures/providers');
+  const fromEnv = process.env[FIXTURES_ENV];
+  const candidates = [...(fromEnv ? [fromEnv] : []), fileURLToPath(new URL('../fixtures/providers', import.meta.url))];
   for (const c of candidates) {
     if (existsSync(join(c, 'README.md'))) {
       cached = resolve(c);
       return cached;
     }
   }
-  throw new Error(`provider fixtures not found; set ${FIXTURES_ENV} (looked in: ${[...new Set(candidates)].join(', ')})`);
+  throw new Error(`provider fixtures not found; set ${FIXTURES_ENV} (looked in: ${candidates.join(', ')})`);
 }
 
 /** Path of one fixture file (`fixturePath('openai-chat', 'groq-tool-call.chunks.txt')`). */

@@ -4,15 +4,10 @@ import { join } from 'node:path';
 import {
   type Denial,
   type Exchange,
-  ExchangeDraft,
-  type FormatAdapter,
   type Identity,
   type JsonObject,
-  MapStateBag,
   type PluginInput,
   type RequestContext,
-  RequestContextImpl,
-  Runtime,
   SecretRegistry,
   type ToolCall,
   type TollgateHooks,
@@ -21,6 +16,8 @@ import {
   emptyUsage,
   prepareConfig,
 } from '@tollgate/core';
+import { ExchangeDraft, MapStateBag, type RequestContextImpl, Runtime, routeRequest } from '@tollgate/core/internal';
+import type { FormatAdapter } from '@tollgate/core/formats';
 import { LogCapture } from './log-capture.js';
 
 /** Options of {@link createPluginHarness}. */
@@ -67,7 +64,7 @@ export interface PluginHarness {
   onRequest(ctx: RequestContext): Promise<Denial | undefined>;
   /** Runs `onToolCall` for one call of a context. */
   onToolCall(ctx: RequestContext, call: Partial<ToolCall> & Pick<ToolCall, 'name'>, streaming?: boolean): Promise<Denial | undefined>;
-  /** Builds the exchange core would emit for a context and runs `onResponse` (awaited). */
+  /** Builds the exchange core would emit for a context and runs `settle`, then `onResponse` (awaited). */
   respond(ctx: RequestContextImpl, response?: Partial<Pick<Exchange, 'responseBody' | 'rawResponses' | 'toolCalls' | 'status' | 'usage' | 'streamed'>>): Promise<Exchange>;
   /** Closes the runtime and removes its data directory. */
   close(): Promise<void>;
@@ -99,28 +96,29 @@ export async function createPluginHarness(options: PluginHarnessOptions): Promis
       const format = runtime.formats.get(request.format ?? 'openai_chat') as FormatAdapter;
       if (format === undefined) throw new Error(`unknown format ${request.format}`);
       const model = request.model ?? 'mock-1';
-      const route = runtime.providers.route(model, format.name);
-      if ('reason' in route) throw new Error(`model ${model} does not route: ${route.reason}`);
       const body: JsonObject = request.body ?? { model, messages: [{ role: 'user', content: 'hello' }] };
       const id = `req-${++counter}`;
-      return new RequestContextImpl({
-        id,
-        format,
-        method: 'POST',
-        path: request.path ?? (format.paths[0] as string),
-        headers: { 'user-agent': 'tollgate-harness', ...request.headers },
-        remoteAddress: '127.0.0.1',
-        identity: request.identity ?? user('alice@example.com'),
-        requestedModel: model,
-        model: route.model,
-        provider: route.provider,
-        stream: request.stream ?? false,
-        body,
-        rawBody: Buffer.from(JSON.stringify(body)),
-        state: new MapStateBag(),
-        signal: new AbortController().signal,
-        log: logger.child({ reqId: id }),
-      });
+      try {
+        return routeRequest(runtime.providers, {
+          id,
+          format,
+          method: 'POST',
+          path: request.path ?? (format.paths[0] as string),
+          params: {},
+          query: new URLSearchParams(),
+          info: { model, stream: request.stream ?? false },
+          headers: { 'user-agent': 'tollgate-harness', ...request.headers },
+          remoteAddress: '127.0.0.1',
+          identity: request.identity ?? user('alice@example.com'),
+          body,
+          rawBody: Buffer.from(JSON.stringify(body)),
+          state: new MapStateBag(),
+          signal: new AbortController().signal,
+          log: logger.child({ reqId: id }),
+        }).ctx;
+      } catch (err) {
+        throw new Error(`model ${model} does not route: ${(err as Error).message}`, { cause: err });
+      }
     },
     onRequest(ctx) {
       return hooks.onRequest.promise(ctx);
@@ -130,14 +128,7 @@ export async function createPluginHarness(options: PluginHarnessOptions): Promis
     },
     async respond(ctx, response = {}) {
       const draft = new ExchangeDraft(ctx.id, ctx.format, ctx.method, ctx.path, ctx.userAgent, Date.now(), 0, ctx.state);
-      draft.identity = ctx.identity;
-      draft.provider = { id: ctx.provider.id, name: ctx.provider.name };
-      draft.model = ctx.model;
-      draft.sessionId = ctx.sessionId;
-      draft.requestBody = ctx.body;
-      draft.userMessage = ctx.userMessage;
-      draft.declaredTools = ctx.tools;
-      draft.decisions = ctx.decisions;
+      draft.adoptRequest(ctx, true);
       draft.streamed = response.streamed ?? ctx.stream;
       draft.responseBody = response.responseBody;
       draft.rawResponses = response.rawResponses ?? (response.responseBody === undefined ? [] : [response.responseBody]);
@@ -145,6 +136,7 @@ export async function createPluginHarness(options: PluginHarnessOptions): Promis
       draft.usage = response.usage ?? emptyUsage();
       draft.status = response.status ?? 200;
       const exchange = draft.toExchange(1);
+      await hooks.settle.promise(exchange);
       await hooks.onResponse.promise(exchange);
       return exchange;
     },

@@ -6,6 +6,9 @@ import { compileSrc } from './src-matcher.js';
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
+/** Boolean capability fields that grant control-plane access when true. */
+const FLAG_FIELDS = ['read_metrics', 'enable_chat_ui'] as const;
+
 function compileCapability(cap: CapabilityConfig): CompiledCapability {
   const hooks = Object.freeze((cap.send_hooks ?? []).map((h) => Object.freeze({ name: h.name, events: Object.freeze([...h.events]), send: Object.freeze([...h.send]) })));
   const quotas = Object.freeze((cap.quotas ?? []).map((q) => Object.freeze({ ...q })));
@@ -17,6 +20,7 @@ function compileCapability(cap: CapabilityConfig): CompiledCapability {
     quotas: quotas.length > 0 ? quotas : EMPTY,
     addHeaders: addHeaders.length > 0 ? addHeaders : EMPTY,
     contributes: hooks.length > 0 || quotas.length > 0 || addHeaders.length > 0,
+    flags: Object.freeze(FLAG_FIELDS.filter((f) => cap[f] === true)),
   });
 }
 

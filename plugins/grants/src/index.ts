@@ -5,7 +5,7 @@
 import { grantsPlugin } from './plugin.js';
 
 export default grantsPlugin;
-export { grantsPlugin as plugin, GrantsPlugin, PLUGIN_NAME, NO_ROLE_MESSAGE, NO_ROLE_CODE, type GrantsPluginConfig } from './plugin.js';
+export { grantsPlugin as plugin, grantsPlugin, GrantsPlugin, NO_ROLE_MESSAGE, NO_ROLE_CODE, type GrantsPluginConfig } from './plugin.js';
 export { compileModelGlob, providerSegmentMatcher } from './model-glob.js';
 export { compileSrc, srcMatches, callerKey, normalizeTagSet, SRC_EVERYONE, SRC_LOOPBACK, GROUP_PREFIX, TAG_PREFIX, type SrcMatcher, type CallerKey } from './src-matcher.js';
 export { grantWarnings, HOOK_EVENTS, HOOK_SEND_VALUES, type GrantWarningsInput } from './grant-warnings.js';

@@ -27,6 +27,8 @@ export interface CompiledCapability {
   readonly addHeaders: ReadonlyArray<readonly [string, string]>;
   /** True when the object contributes something model-scoped (hooks, quotas or headers). */
   readonly contributes: boolean;
+  /** Boolean capabilities set to true (`read_metrics`, `enable_chat_ui`): control-plane access. */
+  readonly flags: readonly string[];
 }
 
 /** One grant, compiled. */
@@ -55,4 +57,6 @@ export interface CallerGrants {
   readonly scoped: readonly CompiledCapability[];
   /** Custom capabilities merged over the matching grants. */
   readonly custom: Readonly<Record<string, readonly unknown[]>>;
+  /** Boolean capabilities granted by any matching grant (`read_metrics`), whatever the model. */
+  readonly flags: ReadonlySet<string>;
 }

@@ -16,6 +16,7 @@ export function collectCallerGrants(grants: readonly CompiledGrant[], caller: Ca
   const floating: CompiledCapability[] = [];
   const scoped: CompiledCapability[] = [];
   let custom: Record<string, unknown[]> | undefined;
+  const flags = new Set<string>();
   for (const grant of grants) {
     if (!srcMatches(grant.src, caller)) continue;
     matchedGrants.push(grant.index);
@@ -23,6 +24,7 @@ export function collectCallerGrants(grants: readonly CompiledGrant[], caller: Ca
       if (cap.role === 'admin' || (cap.role === 'user' && role === undefined)) role = cap.role;
       if (cap.models !== undefined) modelPatterns.push(cap.models);
       if (cap.contributes) (cap.models === undefined ? floating : scoped).push(cap);
+      for (const f of cap.flags) flags.add(f);
     }
     for (const [name, objects] of grant.custom) {
       custom ??= {};
@@ -37,6 +39,7 @@ export function collectCallerGrants(grants: readonly CompiledGrant[], caller: Ca
     floating: Object.freeze(floating),
     scoped: Object.freeze(scoped),
     custom: custom === undefined ? NO_CUSTOM : Object.freeze(custom),
+    flags,
   });
 }
 

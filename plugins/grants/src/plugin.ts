@@ -1,24 +1,20 @@
 import { performance } from 'node:perf_hooks';
 import {
-  ApiErrorException,
+  type CallerAccess,
   type Denial,
-  ENDPOINT_OF_FORMAT,
   type Identity,
   type ModelEntry,
   type PluginHost,
   type RequestContext,
   STAGE_AUTHORIZE,
   type TollgatePlugin,
-  apiError,
   definePlugin,
+  refuse,
 } from '@tollgate/core';
 import { GrantPolicy } from './grant-policy.js';
 import { grantWarnings } from './grant-warnings.js';
 import { type GrantsConfig, GrantsSchema, type GroupsConfig, GroupsSchema } from './schema.js';
-import { EFFECTIVE_CAPABILITIES, type EffectiveCapabilities } from './types.js';
-
-/** Plugin name: tap name, log binding, decision `plugin` field. */
-export const PLUGIN_NAME = 'grants';
+import { EFFECTIVE_CAPABILITIES, type EffectiveCapabilities, PLUGIN_NAME } from './types.js';
 
 /** Aperture's message for a caller without a role (403). */
 export const NO_ROLE_MESSAGE = 'access denied: no role granted';
@@ -55,11 +51,23 @@ export class GrantsPlugin implements TollgatePlugin {
     this.#policy = new GrantPolicy(config.grants, config.groups ?? {});
   }
 
-  /** Taps `onRequest` and `listModels` at stage authorize. */
+  /** Taps `onRequest`, `listModels` and `access` at stage authorize. */
   apply(host: PluginHost): void {
     this.#host = host;
     host.hooks.onRequest.tap({ name: this.name, stage: STAGE_AUTHORIZE }, (ctx) => this.authorize(ctx));
     host.hooks.listModels.tap({ name: this.name, stage: STAGE_AUTHORIZE }, (models, context) => this.filterModels(models, context.identity));
+    host.hooks.access.tap({ name: this.name, stage: STAGE_AUTHORIZE }, (access, context) => this.access(access, context.identity));
+  }
+
+  /**
+   * The caller's control-plane access: its highest role, and the boolean capabilities
+   * (`read_metrics`, `enable_chat_ui`) of every grant whose `src` matches, added to `access`.
+   */
+  access(access: CallerAccess, identity: Identity): CallerAccess {
+    const caller = this.#policy.caller(identity);
+    const role = access.role === 'admin' || caller.role === 'admin' ? 'admin' : (access.role ?? caller.role);
+    const capabilities = caller.flags.size === 0 ? access.capabilities : new Set([...access.capabilities, ...caller.flags]);
+    return { ...(role === undefined ? {} : { role }), capabilities };
   }
 
   /** The effective capabilities of a caller for `provider/model` (what `onRequest` publishes). */
@@ -102,22 +110,16 @@ export class GrantsPlugin implements TollgatePlugin {
    */
   filterModels(models: ModelEntry[], identity: Identity): ModelEntry[] {
     const caller = this.#policy.caller(identity);
-    if (caller.role === undefined) throw new ApiErrorException(apiError('permission', NO_ROLE_MESSAGE, { code: NO_ROLE_CODE }));
+    if (caller.role === undefined) throw refuse(NO_ROLE_DENIAL);
     const out: ModelEntry[] = [];
     for (const entry of models) {
       if (this.#policy.allows(identity, entry.provider, entry.id)) {
         out.push(entry);
         continue;
       }
-      const other = this.#host?.providers.all().find((p) => !p.config.disabled && p.id !== entry.provider && p.models.has(entry.id) && this.#policy.allows(identity, p.id, entry.id));
+      const other = this.#host?.providers.all().find((p) => !p.disabled && p.id !== entry.provider && p.models.has(entry.id) && this.#policy.allows(identity, p.id, entry.id));
       if (other === undefined) continue;
-      out.push({
-        id: `${other.id}/${entry.id}`,
-        provider: other.id,
-        providerName: other.name,
-        providerDescription: other.description,
-        supportedEndpoints: [...other.compatibility].map((f) => ENDPOINT_OF_FORMAT[f] ?? f),
-      });
+      out.push({ id: `${other.id}/${entry.id}`, provider: other.id, providerName: other.name, providerDescription: other.description, supportedEndpoints: other.endpoints });
     }
     return out;
   }

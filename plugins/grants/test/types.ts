@@ -1,11 +1,11 @@
 // Compile-only checks of the public API other plugins build on (type-checked by
 // tsconfig.test.json, never run). A change that breaks a consumer fails `npm run typecheck`.
-import type { Exchange, PluginHost, RequestContext } from '@tollgate/core';
+import type { Exchange, RequestContext } from '@tollgate/core';
 import grantsPlugin, { EFFECTIVE_CAPABILITIES, type EffectiveCapabilities, type GrantRole, type GrantsPlugin, type HookEvent, type HookWiring, effectiveCapabilities } from '@tollgate/plugin-grants';
 
 declare const ctx: RequestContext;
 declare const exchange: Exchange;
-declare const host: PluginHost;
+declare const plugin: GrantsPlugin;
 
 const fromRequest: EffectiveCapabilities | undefined = effectiveCapabilities(ctx);
 const fromExchange: EffectiveCapabilities | undefined = effectiveCapabilities(exchange);
@@ -24,7 +24,6 @@ if (fromRequest !== undefined) {
 }
 void [fromExchange, fromState];
 
-const plugin: GrantsPlugin | undefined = host.plugin<GrantsPlugin>('grants');
-const allowed: boolean | undefined = plugin?.allows(ctx.identity, 'openai', 'gpt-5');
+const allowed: boolean = plugin.allows(ctx.identity, 'openai', 'gpt-5');
 void allowed;
 void grantsPlugin.name;

@@ -6,7 +6,7 @@
 import { osoPlugin } from './plugin.js';
 
 export default osoPlugin;
-export { osoPlugin as plugin, defineOsoPlugin, OsoPlugin, type OsoPluginContext } from './plugin.js';
+export { osoPlugin as plugin, osoPlugin, defineOsoPlugin, OsoPlugin, type OsoPluginContext } from './plugin.js';
 export { ToolPolicy, DENIED_CODE, UNAVAILABLE_CODE, type ToolPolicyInit } from './tool-policy.js';
 export { OsoChecker, type OsoCheckerInit, type CheckResult, type CheckFailure, type CheckFailureKind } from './oso-checker.js';
 export { createOsoClient } from './oso-client.js';

@@ -1,6 +1,6 @@
-import type { Decision, PluginHost } from '@tollgate/core';
-import { type SrcMatcher, type HookWiring, callerKey, srcMatches } from '@tollgate/plugin-grants';
-import type { WebhookContribution, WebhookHooks } from '@tollgate/plugin-webhook';
+import type { Decision, HookWiring, PluginHost } from '@tollgate/core';
+import { type SrcMatcher, callerKey, srcMatches } from '@tollgate/plugin-grants';
+import { contributeToWebhook, getWebhookHooks } from '@tollgate/plugin-webhook';
 import type { OsoOptions } from './schema.js';
 import { normalizeUrl, type TelemetryPlan } from './telemetry-plan.js';
 import { PLUGIN_NAME } from './types.js';
@@ -8,28 +8,17 @@ import { PLUGIN_NAME } from './types.js';
 /** The path of Oso for Agents' telemetry endpoint. */
 export const OSO_MODEL_REQUEST_PATH = '/api/agents/v1/model-request';
 
-/** The webhook plugin as the Oso plugin uses it (typed structurally: no runtime import, any copy of the package). */
-interface WebhookPluginLike {
-  contribute?(contribution: WebhookContribution): void;
-  readonly constructor: { getHooks?(host: Pick<PluginHost, 'hooks'>): WebhookHooks };
-}
-
-function webhookOf(host: PluginHost): WebhookPluginLike | undefined {
-  return host.plugin('webhook') as unknown as WebhookPluginLike | undefined;
-}
-
 /**
- * Carries the short form through the webhook plugin: contributes the Oso endpoint (unless a
- * `hooks` entry already posts to the same URL) and a wiring that fires it, with the configured
- * events and send list, for the callers `users` matches. Deliveries then go through the webhook
- * plugin's queue, retries and spool like any hook's. Throws when the webhook plugin is missing.
+ * Carries the short form through the webhook plugin's extension hooks: adds the Oso endpoint
+ * (unless a `hooks` entry already posts to the same URL) and a wiring that fires it, with the
+ * configured events and send list, for the callers `users` matches. Deliveries then go through the
+ * webhook plugin's queue, retries and spool like any hook's. (The configuration check refuses
+ * telemetry without the webhook plugin.)
  */
 export function contributeTelemetry(host: PluginHost, plan: TelemetryPlan, options: OsoOptions, users: SrcMatcher): void {
-  const webhook = webhookOf(host);
-  if (webhook?.contribute === undefined) throw new Error('telemetry ("apiKey") needs the webhook plugin, which is not loaded (or set "telemetry": false)');
   const wiring: HookWiring = Object.freeze({ name: plan.hookName, events: new Set(options.events), send: new Set(options.send) });
   const wired: readonly HookWiring[] = [wiring];
-  webhook.contribute({
+  contributeToWebhook(host, {
     plugin: PLUGIN_NAME,
     ...(plan.endpoint === undefined ? {} : { endpoints: { [plan.hookName]: plan.endpoint } }),
     wire: (subject) => (subject.identity !== undefined && srcMatches(users, callerKey(subject.identity)) ? wired : undefined),
@@ -67,13 +56,11 @@ export function payloadDecisions(decisions: readonly Decision[]): PayloadDecisio
 /**
  * Adds `authorization_decisions` (every decision recorded in the exchange: grants, Oso, guardrails)
  * to the post-response payloads sent to Oso: the short form's hook and any hook posting to Oso's
- * telemetry path. Other receivers get the standard payload. Needs the webhook plugin's
- * `shapePayload` hook (does nothing without the webhook plugin).
+ * telemetry path. Other receivers get the standard payload (through the webhook plugin's
+ * `shapePayload` hook; without the webhook plugin nothing is sent at all).
  */
 export function addDecisionsToOsoPayloads(host: PluginHost, hooks: Readonly<Record<string, unknown>>, plan: TelemetryPlan | undefined): void {
-  const webhook = webhookOf(host);
-  const extension = webhook?.constructor.getHooks?.(host);
-  if (extension === undefined) return;
+  const extension = getWebhookHooks(host);
   const osoHooks = new Set<string>(plan === undefined ? [] : [plan.hookName]);
   for (const [name, h] of Object.entries(hooks)) {
     const url = (h as { url?: unknown } | null)?.url;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { strippedCallNote } from '@tollgate/core';
+import { strippedCallNote } from '@tollgate/core/formats';
 import { type FakeOso, type FakeUpstream, type TestGateway, jsonResponder, sseResponder, startFakeOso, startFakeUpstream, startTestGateway } from '@tollgate/testing';
 import OpenAI from 'openai';
-import { defineOsoPlugin } from '../src/index.js';
+import { defineOsoPlugin } from '@tollgate/plugin-oso';
 import { ALICE, ANTHROPIC_TOOLS, BOB, IDENTITY, KEYS, OPENAI_TOOLS, OPEN_GRANT, allowTool, anthropicStreamToolNames, enforceAt, openAiStreamToolNames, osoDecisionsOf, startOsoGateway } from './helpers.js';
 
 const ASK_WEATHER = 'please call get_weather for Paris';

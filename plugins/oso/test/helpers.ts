@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Decision, PluginInput } from '@tollgate/core';
 import { type FakeOso, type FakeOsoRule, type TestGateway, startTestGateway } from '@tollgate/testing';
-import { type OsoPluginDeps, defineOsoPlugin } from '../src/index.js';
+import { type OsoPluginDeps, defineOsoPlugin } from '@tollgate/plugin-oso';
 
 /** Client API keys of the test callers. */
 export const KEYS = { alice: 'sk-client-alice-0001', bob: 'sk-client-bob-0002', ci: 'sk-client-ci-0003', carol: 'sk-client-carol-0004' } as const;

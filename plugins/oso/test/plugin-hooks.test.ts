@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ConfigError, type Decision, type PluginInput } from '@tollgate/core';
 import { type FakeOso, type PluginHarness, createPluginHarness, startFakeOso } from '@tollgate/testing';
-import { DENIED_CODE, type OsoCheckClient, type OsoPluginDeps, UNAVAILABLE_CODE, defineOsoPlugin, osoDecisions } from '../src/index.js';
+import { DENIED_CODE, type OsoCheckClient, type OsoPluginDeps, UNAVAILABLE_CODE, defineOsoPlugin, osoDecisions } from '@tollgate/plugin-oso';
 import { ALICE, BOB, allowTool, enforceAt } from './helpers.js';
 
 const CONFIG = {

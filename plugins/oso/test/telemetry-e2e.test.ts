@@ -6,7 +6,7 @@ import { ConfigError, type Gateway, createGateway } from '@tollgate/core';
 import { type FakeOso, type FakeOsoCall, LogCapture, type TestGateway, startFakeOso, startTestGateway } from '@tollgate/testing';
 import type { HookStats } from '@tollgate/plugin-webhook';
 import OpenAI from 'openai';
-import { defineOsoPlugin } from '../src/index.js';
+import { defineOsoPlugin } from '@tollgate/plugin-oso';
 import { ALICE, BOB, CAROL, IDENTITY, KEYS, MOCK_PROVIDERS, OPENAI_TOOLS, OPEN_GRANT, allowTool, eventually } from './helpers.js';
 
 /** The seed's two snippets, as published, with the URL and key pointed at the fake Oso. */

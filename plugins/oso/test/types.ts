@@ -1,7 +1,7 @@
 // Compile-only checks of the public API (type-checked by tsconfig.test.json, never run).
 import type { Decision, Exchange, PluginDefinition } from '@tollgate/core';
 import type { WebhookContribution } from '@tollgate/plugin-webhook';
-import osoPlugin, { type OsoCheckClient, type OsoDecisionData, type OsoOptions, type OsoPlugin, defineOsoPlugin, osoDecisions } from '../src/index.js';
+import osoPlugin, { type OsoCheckClient, type OsoDecisionData, type OsoOptions, type OsoPlugin, defineOsoPlugin, osoDecisions } from '@tollgate/plugin-oso';
 
 declare const exchange: Exchange;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createIdentity } from '@tollgate/core';
-import { ContextFactBuilder, DecisionCache, actorOf, contextFactIssues, type ContextFactTemplate, planTelemetry, OsoOptionsSchema } from '../src/index.js';
+import { ContextFactBuilder, DecisionCache, actorOf, contextFactIssues, type ContextFactTemplate, planTelemetry, OsoOptionsSchema } from '@tollgate/plugin-oso';
 import { validateSection } from '@tollgate/core';
 
 const request = { model: 'gpt-5', stream: true, identity: { login: 'alice@example.com' }, provider: { id: 'openai' }, format: { name: 'openai_chat' } };

@@ -6,7 +6,7 @@
 import { tailscalePlugin } from './plugin.js';
 
 export default tailscalePlugin;
-export { tailscalePlugin as plugin, TailscalePlugin, PLUGIN_NAME, SERVE_RESOLVER, UNAVAILABLE_MESSAGE, type TailscalePluginDeps } from './plugin.js';
+export { tailscalePlugin as plugin, tailscalePlugin, TailscalePlugin, SERVE_RESOLVER, UNAVAILABLE_MESSAGE, type TailscalePluginDeps } from './plugin.js';
 export { TailscaleOptionsSchema, DEFAULT_SOCKET, LOOPBACK_NETWORKS, type TailscaleOptions } from './schema.js';
 export { LocalApiClient, TailscaledUnavailableError, LOCAL_API_HOST, whoIsAddr, type LocalApiClientOptions } from './local-api-client.js';
 export { identityFromWhoIs, tailnetNameOf, WHOIS_RESOLVER, TAGGED_DEVICES_LOGIN } from './whois-identity.js';

@@ -19,11 +19,8 @@ import { type TailscaleOptions, TailscaleOptionsSchema } from './schema.js';
 import { type ServeIdentity, readServeHeaders } from './serve-headers.js';
 import { type AddressSet, addressListErrors, compileAddressSet } from './trusted-proxies.js';
 import { TtlCache } from './ttl-cache.js';
-import type { TailscaleIdentityAttributes } from './types.js';
+import { PLUGIN_NAME, type TailscaleIdentityAttributes } from './types.js';
 import { identityFromWhoIs } from './whois-identity.js';
-
-/** Plugin name: tap name, log binding, config key. */
-export const PLUGIN_NAME = 'tailscale';
 
 /** Resolver name of identities taken from trusted `tailscale serve` headers. */
 export const SERVE_RESOLVER = 'tailscale-serve';

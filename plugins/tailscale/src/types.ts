@@ -1,3 +1,6 @@
+/** Plugin name: tap name, log binding, config key. */
+export const PLUGIN_NAME = 'tailscale';
+
 /**
  * The parts of tailscaled's LocalAPI WhoIs answer (`GET /localapi/v0/whois?addr=IP:PORT`,
  * `apitype.WhoIsResponse`) that tollgate reads. tailscaled sends more; it is ignored.

@@ -1,5 +1,14 @@
-import type { HookGauges } from './spool/process-registry.js';
 import type { HookLastError, HookStats, PreRequestCounters } from './types.js';
+
+/** Live gauges of one hook in one plugin instance. */
+export interface HookGauges {
+  /** Deliveries waiting or in flight. */
+  readonly queueDepth: number;
+  /** Deliveries in flight. */
+  readonly inFlight: number;
+  /** Bytes held in spool segments. */
+  readonly spoolBytes: number;
+}
 
 /** Mutable per-hook counters (process-wide, shared across config reloads). */
 export class HookCounters {

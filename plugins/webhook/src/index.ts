@@ -3,39 +3,13 @@
  * `entire_request` and `tool_call_entire_request` deliveries with a bounded queue, retries and an
  * on-disk spool, Standard Webhooks signing, and extension hooks for custom receivers.
  */
-import { type PluginDefinition, definePlugin } from '@tollgate/core';
-import { WebhookPlugin, PLUGIN_NAME } from './plugin.js';
-import { HooksSchema, type HooksConfig, type WebhookOptions, WebhookOptionsSchema } from './schema.js';
-import type { WebhookPluginDeps } from './types.js';
-import { hookConfigIssues } from './warnings.js';
-
-/**
- * The webhook plugin definition with injected dependencies (an undici dispatcher, for a proxy or a
- * test double; a clock), for programmatic use: `createGateway({ plugins: ['grants',
- * defineWebhookPlugin({ dispatcher })] })`. Config, options and checks are those of the default.
- */
-export function defineWebhookPlugin(deps: WebhookPluginDeps = {}): PluginDefinition<WebhookOptions> {
-  return definePlugin<WebhookOptions>({
-    name: PLUGIN_NAME,
-    options: WebhookOptionsSchema,
-    sections: { hooks: HooksSchema },
-    core: '^0.1.0',
-    check: ({ sections, plugins }) => hookConfigIssues(sections.hooks as HooksConfig, plugins),
-    create: (options, { sections }) => new WebhookPlugin(sections.hooks as HooksConfig, options, deps),
-  });
-}
-
-/**
- * The plugin definition core loads (`"plugins": ["webhook"]`, or by default). Owns the `hooks`
- * section; options: `spool` and `delivery` (see the README).
- */
-export const webhookPlugin: PluginDefinition<WebhookOptions> = defineWebhookPlugin();
+import { webhookPlugin } from './plugin.js';
 
 export default webhookPlugin;
 
-export { WebhookPlugin, PLUGIN_NAME, webhookStats } from './plugin.js';
+export { webhookPlugin as plugin, webhookPlugin, defineWebhookPlugin, WebhookPlugin, webhookStats } from './plugin.js';
 export { getWebhookHooks, createWebhookHooks } from './extension-hooks.js';
-export { contributedEndpoints, withContributedWiring, type WebhookContribution, type WiringSubject, type HookEndpointInput } from './contributions.js';
+export { contributeToWebhook, type WebhookContribution } from './contributions.js';
 export { hookConfigIssues } from './warnings.js';
 export { authHeaders } from './auth-headers.js';
 export { deliveryId } from './delivery-id.js';

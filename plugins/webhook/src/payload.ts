@@ -1,6 +1,5 @@
-import type { Exchange, Identity, RequestContext, StateBag, ToolCall } from '@tollgate/core';
-import type { EffectiveCapabilities } from '@tollgate/plugin-grants';
-import { ESTIMATED_COST, type HookCallData, type HookMetadata, type HookToolCall, POST_RESPONSE_EVENTS, QUOTA_BALANCES } from './types.js';
+import { type EffectiveCapabilities, ESTIMATED_COST, type Exchange, type Identity, QUOTA_BALANCES, type RequestContext, type StateBag, type ToolCall, type ToolCallDecision } from '@tollgate/core';
+import { type HookCallData, type HookMetadata, type HookToolCall, POST_RESPONSE_EVENTS } from './types.js';
 
 /** The nine `metadata` fields every payload carries. */
 export type BaseMetadata = Pick<HookMetadata, 'login_name' | 'user_agent' | 'url' | 'model' | 'provider' | 'tailnet_name' | 'stable_node_id' | 'request_id' | 'session_id'>;
@@ -33,9 +32,20 @@ function metadataFor(base: BaseMetadata, send: ReadonlySet<string>, caps: Effect
   };
 }
 
-/** Tool calls as hooks see them (`[{name, params}]`). */
-export function hookToolCalls(calls: readonly ToolCall[]): HookToolCall[] {
-  return calls.map((c) => ({ name: c.name, params: c.params }));
+const DECISION_OF = { allowed: 'allow', blocked: 'block', stripped: 'strip' } as const;
+
+/**
+ * Tool calls as hooks see them: Aperture's `[{name, params}]`, exactly, when no `onToolCall` tap
+ * decided them; each with what policy did with it (`decision`, and `decided_by` / `reason` when a
+ * tap refused it) when one did.
+ */
+export function hookToolCalls(calls: readonly ToolCall[], decisions: readonly ToolCallDecision[] = []): HookToolCall[] {
+  return calls.map((c) => {
+    const d = decisions.find((x) => x.call.index === c.index);
+    if (d === undefined) return { name: c.name, params: c.params };
+    if (d.outcome === 'allowed') return { name: c.name, params: c.params, decision: 'allow' };
+    return { name: c.name, params: c.params, decision: DECISION_OF[d.outcome], ...(d.by === undefined ? {} : { decided_by: d.by }), ...(d.message === undefined ? {} : { reason: d.message }) };
+  });
 }
 
 /**
@@ -91,7 +101,7 @@ export function exchangeParts(exchange: Exchange): ExchangePayloadParts {
       requestId: exchange.requestId,
       sessionId: exchange.sessionId,
     }),
-    toolCalls: hookToolCalls(exchange.toolCalls),
+    toolCalls: hookToolCalls(exchange.toolCalls, exchange.toolDecisions),
   };
 }
 
@@ -101,7 +111,7 @@ export function postResponseData(exchange: Exchange, parts: ExchangePayloadParts
     metadata: metadataFor(parts.base, send, caps, exchange.state),
     ...(send.has('user_message') ? { user_message: exchange.userMessage } : {}),
     ...(send.has('request_body') ? { request_body: exchange.requestBody ?? null } : {}),
-    ...(send.has('response_body') ? { response_body: exchange.responseBody ?? null } : {}),
+    ...(send.has('response_body') ? { response_body: exchange.clientResponseBody ?? exchange.responseBody ?? null } : {}),
     ...(send.has('raw_responses') ? { raw_responses: exchange.rawResponses } : {}),
     ...(send.has('tools') ? { tool_calls: parts.toolCalls } : {}),
   };

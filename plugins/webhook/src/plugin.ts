@@ -1,20 +1,17 @@
 import { resolve } from 'node:path';
-import { type Exchange, type PluginHost, type RequestContext, STAGE_GUARDRAIL, STAGE_OBSERVE, TollgateError, type TollgatePlugin, byteSizeValue } from '@tollgate/core';
-import { effectiveCapabilities } from '@tollgate/plugin-grants';
-import { type WebhookContribution, contributedEndpoints, withContributedWiring } from './contributions.js';
+import { type Exchange, type PluginDefinition, type PluginHost, type RequestContext, STAGE_GUARDRAIL, STAGE_OBSERVE, type TollgatePlugin, byteSizeValue, capabilitiesOf, definePlugin } from '@tollgate/core';
+import { collectContributedEndpoints, withContributedWiring } from './contributions.js';
 import { DeliveryService, exchangeCompleted } from './delivery/delivery-service.js';
 import { resolveEndpoint, resolveEndpoints } from './endpoint.js';
-import { getWebhookHooks } from './extension-hooks.js';
+import { getWebhookHooks, markWebhookStarted } from './extension-hooks.js';
 import { sharedHookDispatcher } from './http-transport.js';
 import { type ResolvedEndpoint, SYSTEM_CLOCK } from './internal-types.js';
 import { runPreRequestChain } from './pre-request-chain.js';
 import { keepSentResponseParts } from './payload.js';
-import type { HookEndpointConfig, HooksConfig, WebhookOptions } from './schema.js';
+import { type HooksConfig, HooksSchema, type WebhookOptions, WebhookOptionsSchema } from './schema.js';
 import { existingSpoolRoot } from './spool/process-registry.js';
-import type { HookStats, WebhookHooks, WebhookPluginDeps } from './types.js';
-
-/** Tap name, log binding and config key of the webhook plugin. */
-export const PLUGIN_NAME = 'webhook';
+import { type HookStats, PLUGIN_NAME, type WebhookHooks, type WebhookPluginDeps } from './types.js';
+import { hookConfigIssues } from './warnings.js';
 
 /**
  * Aperture's hooks: runs the `pre_request` chain in `onRequest` (stage guardrail, after grants)
@@ -28,13 +25,7 @@ export class WebhookPlugin implements TollgatePlugin {
   readonly #hooksConfig: HooksConfig;
   readonly #options: WebhookOptions;
   readonly #deps: WebhookPluginDeps;
-  #service: DeliveryService | undefined;
   #stats: (() => Record<string, HookStats>) | undefined;
-  readonly #contributions: WebhookContribution[] = [];
-  readonly #contributed = new Map<string, { readonly plugin: string; readonly config: HookEndpointConfig }>();
-  #host: PluginHost | undefined;
-  #endpoints: Map<string, ResolvedEndpoint> | undefined;
-  #started = false;
 
   constructor(hooks: HooksConfig, options: WebhookOptions, deps: WebhookPluginDeps = {}) {
     this.#hooksConfig = hooks;
@@ -42,61 +33,43 @@ export class WebhookPlugin implements TollgatePlugin {
     this.#deps = deps;
   }
 
-  /** The extension hooks of a runtime (see {@link getWebhookHooks}). */
-  static getHooks(host: Pick<PluginHost, 'hooks'>): WebhookHooks {
-    return getWebhookHooks(host);
-  }
-
   /**
-   * Taps `onRequest`, `onResponse`, `ready` and `close` when some hook is configured and enabled,
-   * or another plugin contributed endpoints or wiring ({@link contribute}).
+   * Taps `ready` and `close`. In `ready` it collects the endpoints other plugins add through the
+   * extension hooks (see `contributeToWebhook`); when some hook is configured and enabled, or
+   * another plugin adds endpoints or wiring, it starts delivering: taps `onRequest` (the
+   * `pre_request` chain) and `onResponse` (post-response events). Otherwise it costs nothing.
    */
   apply(host: PluginHost): void {
     const rootDir = resolve(host.dataDir, this.#options.spool.dir);
     this.#stats = () => existingSpoolRoot(rootDir)?.stats() ?? {};
-    this.#host = host;
-    const active = Object.entries(this.#hooksConfig).filter(([, h]) => !h.disabled);
-    if (active.length === 0 && this.#contributions.length === 0) return;
-    this.#activate(host, rootDir);
+    const extension = getWebhookHooks(host);
+    let service: DeliveryService | undefined;
+    host.hooks.ready.tapPromise(this.name, async () => {
+      markWebhookStarted(host);
+      const endpoints = this.#endpoints(host, extension);
+      if (![...endpoints.values()].some((e) => !e.config.disabled) && !extension.wire.isUsed()) return;
+      service = this.#activate(host, extension, endpoints, rootDir);
+      await service.start();
+    });
+    host.hooks.close.tapPromise(this.name, async () => service?.close());
   }
 
-  /**
-   * Adds hook endpoints and per-request wiring on behalf of another plugin (see
-   * {@link WebhookContribution}). Call it from your plugin's `apply`, in any plugin order
-   * (`host.plugin<WebhookPlugin>('webhook')?.contribute({...})`); after the gateway is ready it
-   * throws `TG_ERR_PLUGIN`. Invalid endpoints or taken names throw `TG_ERR_PLUGIN_CONFIG`.
-   */
-  contribute(contribution: WebhookContribution): void {
-    // Core freezes the hooks once every plugin is applied: later contributions would miss `ready`.
-    if (this.#started || (this.#host !== undefined && Object.isFrozen(this.#host.hooks))) throw new TollgateError('TG_ERR_PLUGIN', `plugin "${contribution.plugin}": webhook contributions are taken in apply, before the gateway is ready`);
-    const added = contributedEndpoints(contribution, (name) => (Object.hasOwn(this.#hooksConfig, name) ? 'the hooks section' : this.#contributed.has(name) ? `plugin "${this.#contributed.get(name)?.plugin}"` : undefined));
-    this.#contributions.push(contribution);
-    for (const [name, config] of added) this.#contributed.set(name, { plugin: contribution.plugin, config });
-    const host = this.#host;
-    if (host === undefined) return; // `apply` picks it up
-    if (this.#endpoints === undefined) this.#activate(host, resolve(host.dataDir, this.#options.spool.dir));
-    else for (const [name, config] of added) this.#addEndpoint(host, this.#endpoints, name, config);
-  }
-
-  #addEndpoint(host: PluginHost, endpoints: Map<string, ResolvedEndpoint>, name: string, config: HookEndpointConfig): void {
-    if (!config.disabled) {
+  /** Configured (disabled ones included; callers skip them) and contributed endpoints; secrets registered with the logger. */
+  #endpoints(host: PluginHost, extension: WebhookHooks): Map<string, ResolvedEndpoint> {
+    const contributed = collectContributedEndpoints(extension, (name) => Object.hasOwn(this.#hooksConfig, name));
+    const endpoints = resolveEndpoints(this.#hooksConfig, this.#options.delivery.concurrency);
+    for (const [name, config] of contributed) endpoints.set(name, resolveEndpoint(name, config, this.#options.delivery.concurrency));
+    for (const { config } of endpoints.values()) {
+      if (config.disabled) continue;
       host.secrets.add(config.apikey);
       host.secrets.add(config.signing_secret);
     }
-    endpoints.set(name, resolveEndpoint(name, config, this.#options.delivery.concurrency));
+    return endpoints;
   }
 
-  #activate(host: PluginHost, rootDir: string): void {
-    for (const [, h] of Object.entries(this.#hooksConfig).filter(([, x]) => !x.disabled)) {
-      host.secrets.add(h.apikey);
-      host.secrets.add(h.signing_secret);
-    }
-    const extension = getWebhookHooks(host);
+  #activate(host: PluginHost, extension: WebhookHooks, endpoints: Map<string, ResolvedEndpoint>, rootDir: string): DeliveryService {
     const log = host.logger.child({ plugin: this.name });
     const clock = this.#deps.clock ?? SYSTEM_CLOCK;
-    const endpoints = resolveEndpoints(this.#hooksConfig, this.#options.delivery.concurrency);
-    for (const [name, { config }] of this.#contributed) this.#addEndpoint(host, endpoints, name, config);
-    this.#endpoints = endpoints;
     const userAgent = `tollgate/${host.coreVersion}`;
     const service = new DeliveryService({
       endpoints,
@@ -108,7 +81,6 @@ export class WebhookPlugin implements TollgatePlugin {
       userAgent,
       dispatcher: this.#deps.dispatcher ?? sharedHookDispatcher(),
     });
-    this.#service = service;
     this.#stats = () => service.stats();
     const preRequest = {
       endpoints,
@@ -119,43 +91,56 @@ export class WebhookPlugin implements TollgatePlugin {
       clock,
       pluginName: this.name,
     };
-    host.hooks.ready.tapPromise(this.name, () => {
-      this.#started = true;
-      return service.start();
-    });
-    host.hooks.close.tapPromise(this.name, () => service.close());
     host.hooks.onRequest.tapPromise({ name: this.name, stage: STAGE_GUARDRAIL }, async (ctx: RequestContext) => {
-      const caps = withContributedWiring(effectiveCapabilities(ctx), ctx, this.#contributions);
+      const caps = withContributedWiring(capabilitiesOf(ctx), ctx, extension);
       if (caps === undefined || caps.hooks.size === 0) return undefined;
       keepSentResponseParts(ctx, caps, extension.shapePayload.isUsed());
       return runPreRequestChain(ctx, caps, preRequest);
     });
     host.hooks.onResponse.tapPromise({ name: this.name, stage: STAGE_OBSERVE, response: 'declared' }, async (exchange: Exchange) => {
       if (!exchangeCompleted(exchange)) return;
-      const caps = withContributedWiring(effectiveCapabilities(exchange), exchange, this.#contributions);
+      const caps = withContributedWiring(capabilitiesOf(exchange), exchange, extension);
       if (caps === undefined || caps.hooks.size === 0) return;
       service.enqueue(exchange, caps);
     });
+    return service;
   }
 
   /** Per-hook delivery counters of this process (empty before `apply`). */
   stats(): Record<string, HookStats> {
     return this.#stats?.() ?? {};
   }
-
-  /** The spool directory in use (`undefined` when no hook is active). */
-  get spoolDir(): string | undefined {
-    return this.#service?.root;
-  }
 }
 
 /**
  * Per-hook delivery counters (sent, failed, retried, dropped, queue depth, last error, `pre_request`
- * outcomes) of this process, for other plugins (`webhookStats(host)` in a `ready` tap or a request
- * hook) and for code holding a gateway or runtime (`webhookStats(gateway)`). `undefined` when the
- * webhook plugin is not loaded. For the spool on disk and other processes, see `readWebhookSpool`.
+ * outcomes) of this process, for code holding a gateway or runtime (`webhookStats(gateway)`);
+ * `undefined` when the webhook plugin is not loaded. For the spool on disk and other processes, see
+ * `readWebhookSpool`.
  */
-export function webhookStats(source: Pick<PluginHost, 'plugin'> | { readonly plugins: readonly TollgatePlugin[] }): Record<string, HookStats> | undefined {
-  const plugin = 'plugin' in source ? source.plugin(PLUGIN_NAME) : source.plugins.find((p) => p.name === PLUGIN_NAME);
+export function webhookStats(source: { readonly plugins: readonly TollgatePlugin[] }): Record<string, HookStats> | undefined {
+  const plugin = source.plugins.find((p) => p.name === PLUGIN_NAME);
   return plugin instanceof WebhookPlugin ? plugin.stats() : undefined;
 }
+
+/**
+ * The webhook plugin definition with injected dependencies (an undici dispatcher, for a proxy or a
+ * test double; a clock), for programmatic use: `createGateway({ plugins: ['grants',
+ * defineWebhookPlugin({ dispatcher })] })`. Config, options and checks are those of the default.
+ */
+export function defineWebhookPlugin(deps: WebhookPluginDeps = {}): PluginDefinition<WebhookOptions> {
+  return definePlugin<WebhookOptions>({
+    name: PLUGIN_NAME,
+    options: WebhookOptionsSchema,
+    sections: { hooks: HooksSchema },
+    core: '^0.1.0',
+    check: ({ sections, plugins }) => hookConfigIssues(sections.hooks as HooksConfig, plugins),
+    create: (options, { sections }) => new WebhookPlugin(sections.hooks as HooksConfig, options, deps),
+  });
+}
+
+/**
+ * The plugin definition core loads (`"plugins": ["webhook"]`, or by default). Owns the `hooks`
+ * section; options: `spool` and `delivery` (see the README).
+ */
+export const webhookPlugin: PluginDefinition<WebhookOptions> = defineWebhookPlugin();

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { type Denial, type RequestContext, errorMessage } from '@tollgate/core';
-import type { EffectiveCapabilities } from '@tollgate/plugin-grants';
+import type { EffectiveCapabilities } from '@tollgate/core';
 import type { HookCounters } from './counters.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import { deliveryId } from './delivery-id.js';

@@ -1,43 +1,19 @@
-import { type Exchange, type RequestContext, type StateKey, createStateKey } from '@tollgate/core';
-import type { HookEvent } from '@tollgate/plugin-grants';
-import type { AsyncSeriesWaterfallHook, SyncBailHook } from 'tapable';
+import type { EstimatedCost, Exchange, HookWiring, Identity, QuotaBalance, RequestContext, StateBag } from '@tollgate/core';
+import type { AsyncSeriesWaterfallHook, SyncBailHook, SyncHook, SyncWaterfallHook } from 'tapable';
 import type { Dispatcher } from 'undici';
-import type { HookAuthorization } from './schema.js';
+import type { HookAuthorization, HookEndpointConfig } from './schema.js';
 
-/** The three hook events of Aperture (the grants plugin's `HookEvent`). */
-export type HookEventName = HookEvent;
+/** Tap name, log binding and config key of the webhook plugin. */
+export const PLUGIN_NAME = 'webhook';
+
+/** The three hook events of Aperture (`send_hooks[].events`). */
+export type HookEventName = 'pre_request' | 'entire_request' | 'tool_call_entire_request';
 
 /** Events delivered after the response, through the queue and the spool. */
 export type PostResponseEvent = Exclude<HookEventName, 'pre_request'>;
 
 /** Post-response events, in the order they are enqueued for one exchange. */
 export const POST_RESPONSE_EVENTS: readonly PostResponseEvent[] = ['entire_request', 'tool_call_entire_request'];
-
-/** Cost estimate of an exchange (`metadata.estimated_cost`). */
-export interface EstimatedCost {
-  /** Estimated cost in US dollars. */
-  readonly dollars: number;
-  /** `provider/model` whose prices were used. */
-  readonly cost_basis: string;
-  /** Token counts the estimate is based on. */
-  readonly usage: {
-    readonly input_tokens: number;
-    readonly output_tokens: number;
-    readonly cached_tokens: number;
-    readonly reasoning_tokens: number;
-    readonly [field: string]: number;
-  };
-}
-
-/** One quota bucket's balance (`metadata.quotas[bucket]`), amounts in nanodollars. */
-export interface QuotaBalance {
-  /** Amount left. */
-  readonly current: number;
-  /** Bucket size. */
-  readonly capacity: number;
-  /** Refill rate. */
-  readonly rate: number;
-}
 
 /** `HookCallData.metadata`: the nine fields always sent, plus the optional ones a `send` list asks for. */
 export interface HookMetadata {
@@ -59,11 +35,11 @@ export interface HookMetadata {
   readonly request_id: string;
   /** Session id. */
   readonly session_id: string;
-  /** Present when `send` lists `estimated_cost` and a plugin estimated it ({@link ESTIMATED_COST}). */
+  /** Present when `send` lists `estimated_cost` and a plugin estimated it (core's `ESTIMATED_COST` state key). */
   readonly estimated_cost?: EstimatedCost;
   /** Present when `send` lists `grants`: the caller's custom capabilities, by capability name. */
   readonly grants?: Readonly<Record<string, readonly unknown[]>>;
-  /** Present when `send` lists `quotas` and a plugin knows the balances ({@link QUOTA_BALANCES}). */
+  /** Present when `send` lists `quotas` and a plugin knows the balances (core's `QUOTA_BALANCES` state key). */
   readonly quotas?: Readonly<Record<string, QuotaBalance>>;
 }
 
@@ -73,6 +49,16 @@ export interface HookToolCall {
   readonly name: string;
   /** Parsed arguments. */
   readonly params: Readonly<Record<string, unknown>>;
+  /**
+   * tollgate: what policy did with the call before it reached the client, when an `onToolCall` tap
+   * decided it (absent otherwise, so that the payload is Aperture's exactly). An extra field:
+   * Aperture's payload allows them.
+   */
+  readonly decision?: 'allow' | 'block' | 'strip';
+  /** tollgate: the plugin that refused the call (`block` / `strip` only). */
+  readonly decided_by?: string;
+  /** tollgate: why it was refused (`block` / `strip` only). */
+  readonly reason?: string;
 }
 
 /** The payload POSTed to a hook (Aperture's `HookCallData`). Optional fields appear only when the `send` list asks and the event allows. */
@@ -83,11 +69,15 @@ export interface HookCallData {
   readonly user_message?: string;
   /** `send: request_body`: the provider-native request body (as forwarded; for `pre_request`, as the chain has it so far). */
   readonly request_body?: unknown;
-  /** `send: response_body` (post-response events): the complete response, streams reassembled. */
+  /**
+   * `send: response_body` (post-response events): the complete response, streams reassembled; what
+   * the client received when policy changed it (a stripped call removed, or the error a blocked call
+   * or refusal became).
+   */
   readonly response_body?: unknown;
   /** `send: raw_responses` (post-response events): parsed SSE `data` objects, or `[response]`. */
   readonly raw_responses?: readonly unknown[];
-  /** `send: tools` (post-response events): the tool calls the model made. */
+  /** `send: tools` (post-response events): the tool calls the model made, each with what policy did with it. */
   readonly tool_calls?: readonly HookToolCall[];
 }
 
@@ -102,15 +92,6 @@ export interface GuardrailResponse {
   /** `modify`: the new request body (replaces the whole body). */
   readonly request_body?: Record<string, unknown>;
 }
-
-/**
- * Request-state key a cost plugin sets (on the request's state, which the exchange shares) so that
- * hooks whose `send` lists `estimated_cost` receive `metadata.estimated_cost`.
- */
-export const ESTIMATED_COST: StateKey<EstimatedCost> = createStateKey<EstimatedCost>('webhook.estimated-cost');
-
-/** Request-state key a quota plugin sets so that hooks whose `send` lists `quotas` receive `metadata.quotas`. */
-export const QUOTA_BALANCES: StateKey<Readonly<Record<string, QuotaBalance>>> = createStateKey<Readonly<Record<string, QuotaBalance>>>('webhook.quota-balances');
 
 /** A hook endpoint as extension hooks see it (never the credential or the signing secret). */
 export interface HookEndpointInfo {
@@ -223,6 +204,39 @@ export interface WebhookHooks {
    * URLs; any other URL gets Aperture's "invalid URL scheme" warning and its deliveries fail.
    */
   readonly transport: SyncBailHook<[TransportTarget], WebhookTransport | undefined>;
+  /**
+   * Called once when the webhook plugin starts (in `ready`): taps add hook endpoints on behalf of
+   * their plugin (`registry.add('oso', { oso: { url, apikey } })`), validated like `hooks` entries;
+   * a name the `hooks` section or another plugin holds fails start-up. See `contributeToWebhook`.
+   */
+  readonly endpoints: SyncHook<[EndpointRegistry]>;
+  /**
+   * Called per request (`pre_request`) and per exchange (post-response events): each tap returns the
+   * wirings so far plus its own, which are merged with the grants' `send_hooks` by hook name (events
+   * and send lists united, so a hook named twice fires once).
+   */
+  readonly wire: SyncWaterfallHook<[readonly HookWiring[], WiringSubject]>;
+}
+
+/** A hook endpoint as a plugin adds it: a `hooks` entry (`url` required, defaults as in the `hooks` section). */
+export type HookEndpointInput = Partial<HookEndpointConfig> & { readonly url: string };
+
+/** What {@link WebhookHooks.endpoints} taps add endpoints to. */
+export interface EndpointRegistry {
+  /** Adds `endpoints` (by hook name) on behalf of `plugin`. */
+  add(plugin: string, endpoints: Readonly<Record<string, HookEndpointInput>>): void;
+}
+
+/** What a {@link WebhookHooks.wire} tap sees: the request (`pre_request`) or the exchange (post-response events). */
+export interface WiringSubject {
+  /** The caller (absent when the request failed before identification). */
+  readonly identity?: Identity;
+  /** Model id sent upstream. */
+  readonly model: string;
+  /** The provider (absent when routing failed). */
+  readonly provider?: { readonly id: string };
+  /** Request state (the published capabilities, other plugins' values). */
+  readonly state: StateBag;
 }
 
 /** The last error of a hook. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ConfigError, type ConfigIssue, definePlugin, formatIssue, prepareConfig } from '@tollgate/core';
 import grantsPlugin from '@tollgate/plugin-grants';
 import { type FakeHookReceiver, type TestGateway, hookReply, startFakeHookReceiver } from '@tollgate/testing';
-import { type HooksConfig, type WebhookOptions, authHeaders, webhookPlugin } from '../src/index.js';
+import { type HooksConfig, type WebhookOptions, authHeaders, webhookPlugin } from '@tollgate/plugin-webhook';
 import { resolveEndpoint } from '../src/endpoint.js';
 import { MOCK_PROVIDERS, caps, chat, startHookGateway, wiring } from './helpers.js';
 

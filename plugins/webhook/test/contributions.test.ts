@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { type PluginHost, STAGE_AUTHENTICATE, TollgateError, type TollgatePlugin, createIdentity } from '@tollgate/core';
 import grantsPlugin from '@tollgate/plugin-grants';
 import { type FakeHookReceiver, type TestGateway, hookReply, startFakeHookReceiver, startTestGateway } from '@tollgate/testing';
-import { type WebhookContribution, type WebhookPlugin, defineWebhookPlugin } from '../src/index.js';
+import { type WebhookContribution, contributeToWebhook, defineWebhookPlugin } from '@tollgate/plugin-webhook';
 
 const PROVIDERS = { mock: { baseurl: 'mock://', models: ['mock-1'] } };
 const TOOL = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
@@ -23,7 +23,7 @@ function contributor(make: (host: PluginHost) => WebhookContribution): TollgateP
   const plugin: TollgatePlugin & { error?: unknown } = {
     name: 'contributor',
     apply(host) {
-      host.plugin<WebhookPlugin>('webhook')?.contribute(make(host));
+      contributeToWebhook(host, make(host));
     },
   };
   return plugin;
@@ -141,8 +141,7 @@ describe('webhook contributions (endpoints and wiring from other plugins)', () =
     const late = { name: 'late', apply: (h: PluginHost) => void (host = h) };
     const gw = await startTestGateway({ config: { providers: PROVIDERS }, plugins: [defineWebhookPlugin(), late] });
     try {
-      const webhook = host?.plugin<WebhookPlugin>('webhook');
-      assert.throws(() => webhook?.contribute({ plugin: 'late', endpoints: { x: { url: receiver.urlFor('/x') } } }), (err: unknown) => TollgateError.is(err, 'TG_ERR_PLUGIN'));
+      assert.throws(() => contributeToWebhook(host as PluginHost, { plugin: 'late', endpoints: { x: { url: receiver.urlFor('/x') } } }), (err: unknown) => TollgateError.is(err, 'TG_ERR_PLUGIN'));
     } finally {
       await gw.close();
     }

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type FakeHookReceiver, hookReply, startFakeHookReceiver } from '@tollgate/testing';
 import { request } from 'undici';
-import { type SpoolProcessStatus, readWebhookSpool } from '../src/index.js';
+import { type SpoolProcessStatus, readWebhookSpool } from '@tollgate/plugin-webhook';
 import { eventually, post } from './helpers.js';
 
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../../packages/cli/bin/tollgate.js');

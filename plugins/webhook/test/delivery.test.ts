@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeHookReceiver, type TestGateway, hookReply, startFakeHookReceiver } from '@tollgate/testing';
 import { Webhook } from 'standardwebhooks';
-import { type HookStats, readWebhookSpool, webhookStats } from '../src/index.js';
+import { type HookStats, readWebhookSpool, webhookStats } from '@tollgate/plugin-webhook';
 import { WEATHER_TOOL, caps, chat, eventually, startHookGateway, wiring } from './helpers.js';
 
 const FAST_RETRY = { delivery: { retry_initial: '20ms', retry_max: '100ms' } };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { definePlugin, type PluginDefinition } from '@tollgate/core';
 import { type FakeHookReceiver, type TestGateway, hookReply, startFakeHookReceiver } from '@tollgate/testing';
 import { Webhook } from 'standardwebhooks';
-import { type HookCallData, SKIP_DELIVERY, type WebhookHooks, type WebhookTransport, getWebhookHooks, webhookStats } from '../src/index.js';
+import { type HookCallData, SKIP_DELIVERY, type WebhookHooks, type WebhookTransport, getWebhookHooks, webhookStats } from '@tollgate/plugin-webhook';
 import { WEATHER_TOOL, caps, capsPlugin, chat, eventually, startHookGateway, wiring } from './helpers.js';
 
 /** A "JSONL audit file" plugin: a transport for `jsonl://` URLs that appends each delivery as a line. */

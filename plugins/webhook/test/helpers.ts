@@ -3,7 +3,7 @@ import { type Identity, type PluginDefinition, type PluginInput, type RequestCon
 import { EFFECTIVE_CAPABILITIES, type EffectiveCapabilities, type HookWiring } from '@tollgate/plugin-grants';
 import { type TestGateway, startTestGateway } from '@tollgate/testing';
 import { Dispatcher, Pool } from 'undici';
-import { type WebhookPluginDeps, defineWebhookPlugin } from '../src/index.js';
+import { type WebhookPluginDeps, defineWebhookPlugin } from '@tollgate/plugin-webhook';
 
 /** A hook wiring as the grants plugin computes it. */
 export function wiring(name: string, events: readonly string[], send: readonly string[] = []): HookWiring {

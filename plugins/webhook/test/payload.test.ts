@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { TestGateway } from '@tollgate/testing';
 import { type FakeHookReceiver, startFakeHookReceiver } from '@tollgate/testing';
 import type { PluginInput } from '@tollgate/core';
-import { ESTIMATED_COST, type EstimatedCost, QUOTA_BALANCES, type QuotaBalance, getWebhookHooks } from '../src/index.js';
+import { ESTIMATED_COST, type EstimatedCost, QUOTA_BALANCES, type QuotaBalance } from '@tollgate/core';
+import { getWebhookHooks } from '@tollgate/plugin-webhook';
 import { type ClientResponse, WEATHER_TOOL, caps, chat, startHookGateway, wiring } from './helpers.js';
 
 const EVENTS = ['pre_request', 'entire_request', 'tool_call_entire_request'] as const;
@@ -10,7 +11,7 @@ const SENDS = ['user_message', 'request_body', 'response_body', 'raw_responses',
 const POST_ONLY = new Set(['response_body', 'raw_responses', 'tools']);
 
 const COST: EstimatedCost = { dollars: 0.0042, cost_basis: 'mock/mock-1', usage: { input_tokens: 12, output_tokens: 7, cached_tokens: 0, reasoning_tokens: 0 } };
-const QUOTAS: Record<string, QuotaBalance> = { 'daily:alice@example.com': { current: 4_000_000_000, capacity: 5_000_000_000, rate: 57_870 } };
+const QUOTAS: Record<string, QuotaBalance> = { 'daily:alice@example.com': { current: 4_000_000_000, capacity: 5_000_000_000, rate: '$5.00/day' } };
 const CUSTOM = { 'example.com/cap/policy': [{ tier: 'gold' }, { region: 'eu' }] };
 
 /** One hook per (event, send value), one per event with nothing to send, one per event with everything. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type FakeHookReceiver, type FakeUpstream, type TestGateway, hookReply, jsonResponder, startFakeHookReceiver, startFakeUpstream } from '@tollgate/testing';
-import { webhookStats } from '../src/index.js';
+import { webhookStats } from '@tollgate/plugin-webhook';
 import { caps, post, startHookGateway, wiring } from './helpers.js';
 
 const COMPLETION = { id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-test', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { classifyStatus, parseRetryAfter, readGuardrailReply, retryDelay } from '../src/index.js';
+import { classifyStatus, parseRetryAfter, readGuardrailReply, retryDelay } from '@tollgate/plugin-webhook';
 
 describe('retry policy', () => {
   it('delivers on 2xx, retries 408, 429 and 5xx, gives every other status up', () => {

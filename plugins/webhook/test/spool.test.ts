@@ -4,7 +4,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readd
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeHookReceiver, type TestGateway, hookReply, startFakeHookReceiver } from '@tollgate/testing';
-import { readWebhookSpool, webhookStats } from '../src/index.js';
+import { readWebhookSpool, webhookStats } from '@tollgate/plugin-webhook';
 import { HookSpool } from '../src/spool/hook-spool.js';
 import { processIdentity } from '../src/spool/process-identity.js';
 import { ownerGoneCheck, spoolRoot } from '../src/spool/process-registry.js';

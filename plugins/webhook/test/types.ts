@@ -1,8 +1,9 @@
 // Compile-only checks of the public types (`npx tsc -p tsconfig.test.json`); never run.
-import type { PluginHost } from '@tollgate/core';
-import { type HookCallData, type HookStats, SKIP_DELIVERY, type WebhookTransport, getWebhookHooks, webhookStats } from '../src/index.js';
+import type { Gateway, PluginHost } from '@tollgate/core';
+import { type HookCallData, type HookStats, SKIP_DELIVERY, type WebhookTransport, getWebhookHooks, webhookStats } from '@tollgate/plugin-webhook';
 
 declare const host: PluginHost;
+declare const gateway: Gateway;
 const hooks = getWebhookHooks(host);
 
 // A shaping tap gets the typed standard payload and may return any JSON value or SKIP_DELIVERY.
@@ -18,7 +19,11 @@ hooks.transport.tap('t', ({ url }): WebhookTransport | undefined => (url?.protoc
 // @ts-expect-error a transport must have send()
 hooks.transport.tap('t', () => ({ deliver: async () => ({ status: 200 }) }));
 
-const stats: Record<string, HookStats> | undefined = webhookStats(host);
+// Another plugin adds endpoints and wiring through the extension hooks.
+hooks.endpoints.tap('t', (registry) => registry.add('t', { mine: { url: 'https://example.test/hook' } }));
+hooks.wire.tap('t', (wirings, subject) => (subject.identity?.login === 'alice' ? [...wirings, { name: 'mine', events: new Set(['entire_request']), send: new Set(['tools']) }] : wirings));
+
+const stats: Record<string, HookStats> | undefined = webhookStats(gateway);
 const sent: number | undefined = stats?.oso?.sent;
 // @ts-expect-error counters are read-only
 if (stats?.oso) stats.oso.sent = 1;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type SseEvent, SseFramer } from '@tollgate/core';
+import { type SseEvent, SseFramer } from '@tollgate/core/formats';
 import fc from 'fast-check';
 
 /** A field line as a model: what it is, and its exact text (no line break). */

@@ -7,7 +7,7 @@ import {
   SseFramer,
   type StreamAssembler,
   openAiChatFormat,
-} from '@tollgate/core';
+} from '@tollgate/core/formats';
 import fc from 'fast-check';
 import { fragments } from '../support/fragments.js';
 

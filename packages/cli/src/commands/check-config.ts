@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, TollgateError, loadConfigFile, prepareConfig } from '@tollgate/core';
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { CLI_DIR } from '../version.js';
 import { printIssues } from './print-issues.js';
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfigFile, resolveDataDir } from '@tollgate/core';
 import { readWebhookSpool } from '@tollgate/plugin-webhook';
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { formatDelivery } from '../hooks/format-delivery.js';
 import { formatSpoolStatus } from '../hooks/format-spool-status.js';
 import { startHookReceiver } from '../hooks/hook-receiver.js';

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, type Gateway, TollgateError, createGateway, defaultConfig } from '@tollgate/core';
-import type { Command } from '../cli.js';
+import type { Command } from './command.js';
 import { CLI_DIR } from '../version.js';
 import { printIssues } from './print-issues.js';
 

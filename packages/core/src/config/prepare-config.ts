@@ -3,18 +3,18 @@ import semver from 'semver';
 import { TollgateError, errorMessage } from '../errors.js';
 import { importPlugin } from '../plugins/resolve-plugin.js';
 import { parseHeaderLines } from '../providers/header-lines.js';
-import { ENDPOINT_OF_FORMAT } from '../providers/provider-registry.js';
+import { BUILTIN_FORMATS } from '../formats/builtin-formats.js';
 import { type PluginDefinition, type TollgatePlugin, isPluginDefinition, isPluginInstance } from '../plugins/plugin.js';
 import { CORE_VERSION } from '../version.js';
 import { type ConfigIssue, ConfigError, hasErrors, pointerSegment } from './config-issue.js';
 import { APERTURE_ONLY_FORMATS, CORE_SECTIONS, type PluginEntry, type ProviderConfig, UNSUPPORTED_APERTURE_SECTIONS } from './core-schema.js';
-
-/** Provider ids: they appear in `provider/model` names, so no `/` or spaces. */
-const PROVIDER_ID = /^[A-Za-z0-9_.-]+$/;
 import { resolveEnvRefs } from './env-refs.js';
 import type { GatewayConfig } from './gateway-config.js';
 import { SecretRegistry } from './secret-registry.js';
 import { validateSection } from './validate-section.js';
+
+/** Provider ids: they appear in `provider/model` names, so no `/` or spaces. */
+const PROVIDER_ID = /^[A-Za-z0-9_.-]+$/;
 
 /**
  * A plugin as `createGateway` accepts it: a name or path to resolve, a definition, an
@@ -257,10 +257,10 @@ function providerIssues(providers: unknown): ConfigIssue[] {
     if (Array.isArray(p.models) && p.models.length === 0) out.push({ severity: 'warning', path: `config/providers/${id}/models`, message: 'provider lists no models' });
     const flags = p.compatibility !== null && typeof p.compatibility === 'object' ? Object.keys(p.compatibility) : [];
     for (const flag of flags) {
-      if (flag in ENDPOINT_OF_FORMAT) continue;
+      if (BUILTIN_FORMATS.some((f) => f.name === flag)) continue;
       const message = (APERTURE_ONLY_FORMATS as readonly string[]).includes(flag)
         ? `compatibility flag "${flag}" is not supported by tollgate yet; ignored`
-        : `unknown compatibility flag "${flag}" (tollgate serves ${Object.keys(ENDPOINT_OF_FORMAT).join(', ')}); ignored unless a plugin registers that format`;
+        : `unknown compatibility flag "${flag}" (tollgate serves ${BUILTIN_FORMATS.map((f) => f.name).join(', ')}); ignored unless a plugin registers that format`;
       out.push({ severity: 'warning', path: `config/providers/${id}/compatibility/${pointerSegment(flag)}`, message });
     }
   }

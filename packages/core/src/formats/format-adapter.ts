@@ -1,5 +1,6 @@
+import type { MockRenderer } from '../providers/mock/mock-renderer.js';
 import type { ApiError } from '../types/api-error.js';
-import type { JsonObject } from '../types/request-context.js';
+import type { JsonObject } from '../types/json.js';
 import type { DeclaredTool, ToolCall, Usage } from '../types/tool-call.js';
 import type { SseEvent } from '../sse/sse-event.js';
 
@@ -126,8 +127,12 @@ export interface FormatAdapter {
   readonly name: string;
   /** Human name for messages (`OpenAI Chat Completions`). */
   readonly displayName: string;
-  /** Client paths (`@koa/router` patterns) served with POST. */
+  /** Client paths (`@koa/router` patterns) served with POST; the route table takes them from here. */
   readonly paths: readonly string[];
+  /** The path shown for this format in `GET /v1/models` `supported_endpoints` (`/v1/chat/completions`). */
+  readonly endpoint: string;
+  /** How the built-in mock provider (`mock://`) answers in this format; absent: the mock refuses it. */
+  readonly mock?: MockRenderer;
   /** Client request headers forwarded upstream besides the common set (`anthropic-version`). */
   readonly forwardHeaders: readonly string[];
   /** Reads model and stream flag; throws `ApiErrorException` (400) on a malformed request. */

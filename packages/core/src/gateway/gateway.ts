@@ -61,7 +61,8 @@ async function readSource(config: CreateGatewayOptions['config']): Promise<{ raw
 }
 
 /**
- * A tollgate gateway: a Koa app whose requests are served by the current {@link Runtime}.
+ * A tollgate gateway: an HTTP server whose requests are served by the current {@link Runtime}'s route
+ * table (Koa and @koa/router for routes, `node:http` directly for literal LLM paths).
  * Create it with {@link createGateway}; `listen()` to serve, `reload()` to swap the
  * configuration atomically, `close()` to drain and stop.
  */
@@ -170,7 +171,8 @@ export class Gateway {
       throw err;
     }
     const address = server.address() as AddressInfo;
-    this.logger.info({ host: address.address, port: address.port }, 'tollgate listening');
+    const routes = this.#runtime.routes.list().map((r) => `${r.methods.filter((m) => m !== 'HEAD').join(',')} ${r.path} (${r.owner})`);
+    this.logger.info({ host: address.address, port: address.port, routes }, 'tollgate listening');
     return address;
   }
 

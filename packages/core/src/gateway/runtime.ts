@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { byteSizeValue } from '../config/core-schema.js';
@@ -9,19 +8,22 @@ import type { PreparedPlugin } from '../config/prepare-config.js';
 import type { SecretRegistry } from '../config/secret-registry.js';
 import { TollgateError, errorMessage } from '../errors.js';
 import { registerBuiltinFormats } from '../formats/builtin-formats.js';
-import type { FormatAdapter } from '../formats/format-adapter.js';
 import { FormatRegistry } from '../formats/format-registry.js';
-import { openAiErrorBody } from '../formats/openai-chat/openai-chat-adapter.js';
-import { type ObserverTapOptions, type TollgateHooks, createHooks } from '../hooks/create-hooks.js';
+import { openAiChatFormat } from '../formats/openai-chat/openai-chat-adapter.js';
+import { type TollgateHooks, createHooks } from '../hooks/create-hooks.js';
 import { type TapStatsTable, interceptTaps } from '../hooks/tap-interceptor.js';
+import { PROBLEM_ENVELOPE } from '../http/problem-envelope.js';
+import { PluginRoutes, RouteTable } from '../http/route-table.js';
 import { writeApiError } from '../http/write-response.js';
 import { tapBuiltinResolvers } from '../identity/builtin-resolvers.js';
-import { type PipelineRuntime, type RuntimeLimits, handleLlmRequest } from '../pipeline/handle-llm-request.js';
+import { type PipelineRuntime, type RuntimeLimits, serveLlmRequest } from '../pipeline/llm-request.js';
 import type { PluginHost, TollgatePlugin } from '../plugins/plugin.js';
 import { HttpUpstream } from '../providers/http-upstream.js';
 import { MockUpstream } from '../providers/mock/mock-upstream.js';
 import { ProviderRegistry, type UpstreamFactory } from '../providers/provider-registry.js';
-import { handleModels } from '../routes/models-route.js';
+import { controlPlaneRoutes } from '../routes/control-plane-routes.js';
+import { healthRoutes } from '../routes/health-routes.js';
+import { modelsRoutes } from '../routes/models-route.js';
 import { apiError } from '../types/api-error.js';
 import { CORE_VERSION } from '../version.js';
 
@@ -59,22 +61,30 @@ export function defaultUpstreamFactory(config: GatewayConfig): UpstreamFactory {
  * reload swaps runtimes atomically and the old one drains before it closes.
  */
 export class Runtime implements PipelineRuntime {
+  /** The hooks, with every plugin applied (frozen). */
   readonly hooks: TollgateHooks;
+  /** The configuration snapshot. */
   readonly config: GatewayConfig;
+  /** API formats. */
   readonly formats: FormatRegistry;
+  /** Providers and their pools. */
   readonly providers: ProviderRegistry;
+  /** Root logger. */
   readonly logger: Logger;
+  /** Limits, parsed. */
   readonly limits: RuntimeLimits;
+  /** One access line per request. */
   readonly accessLog: boolean;
+  /** The plugins applied. */
   readonly plugins: readonly TollgatePlugin[];
-  readonly #middleware: (ctx: Context, next: Next) => Promise<unknown>;
-  /** LLM routes whose pattern is a literal path, served without Koa (see {@link serveDirect}). */
-  readonly #literalRoutes = new Map<string, FormatAdapter>();
+  /** Every route this runtime serves. */
+  readonly routes: RouteTable;
   #inFlight = 0;
   #idleWaiters: Array<() => void> = [];
+  #ready = false;
   #closed = false;
 
-  private constructor(config: GatewayConfig, hooks: TollgateHooks, formats: FormatRegistry, providers: ProviderRegistry, plugins: TollgatePlugin[], logger: Logger) {
+  private constructor(config: GatewayConfig, hooks: TollgateHooks, formats: FormatRegistry, providers: ProviderRegistry, plugins: TollgatePlugin[], pluginRoutes: PluginRoutes, logger: Logger) {
     this.config = config;
     this.hooks = hooks;
     this.formats = formats;
@@ -88,7 +98,14 @@ export class Runtime implements PipelineRuntime {
       maxEventBytes: byteSizeValue(config.limits.max_event_size),
       maxJsonDepth: config.limits.max_json_depth,
     };
-    this.#middleware = this.#buildRouter();
+    const coreRoutes = [...modelsRoutes(hooks, providers), ...healthRoutes(hooks, () => this.#ready)];
+    const controlPlane = controlPlaneRoutes(hooks, providers);
+    this.routes = new RouteTable(
+      formats.all(),
+      [...coreRoutes.map((route) => ({ owner: 'core', route, envelope: openAiChatFormat })), ...controlPlane.map((route) => ({ owner: 'core', route, envelope: PROBLEM_ENVELOPE })), ...pluginRoutes.freeze()],
+      (req, res, target, adapter) => serveLlmRequest(req, res, target, adapter, this),
+      this,
+    );
   }
 
   /**
@@ -104,11 +121,14 @@ export class Runtime implements PipelineRuntime {
     tapBuiltinResolvers(hooks, config.identity);
     const instances: TollgatePlugin[] = [];
     let providers: ProviderRegistry | undefined;
+    let applying = 'core';
+    const routes = new PluginRoutes(() => applying);
     const host: PluginHost = {
       hooks,
       config,
       logger: deps.logger,
       formats,
+      routes,
       get providers(): ProviderRegistry {
         if (providers === undefined) throw new TollgateError('TG_ERR_GATEWAY_STATE', 'providers are available once every plugin is applied (use them in ready or in request hooks)');
         return providers;
@@ -116,7 +136,6 @@ export class Runtime implements PipelineRuntime {
       dataDir: deps.dataDir,
       coreVersion: CORE_VERSION,
       secrets: deps.secrets,
-      plugin: <T extends TollgatePlugin>(name: string) => instances.find((p) => p.name === name) as T | undefined,
     };
     const failures: string[] = [];
     for (const p of prepared) {
@@ -139,6 +158,7 @@ export class Runtime implements PipelineRuntime {
       instances.push(instance);
     }
     for (const instance of instances) {
+      applying = instance.name;
       try {
         instance.apply(host);
       } catch (err) {
@@ -147,11 +167,18 @@ export class Runtime implements PipelineRuntime {
     }
     if (failures.length > 0) throw new TollgateError('TG_ERR_PLUGIN', `plugins failed to start:\n  ${failures.join('\n  ')}`);
     formats.freeze();
-    providers = new ProviderRegistry(config.providers, deps.upstreamFactory ?? defaultUpstreamFactory(config), formats.names());
+    providers = new ProviderRegistry(config.providers, deps.upstreamFactory ?? defaultUpstreamFactory(config), formats.all());
     Object.freeze(hooks);
-    const runtime = new Runtime(config, hooks, formats, providers, instances, deps.logger);
+    let runtime: Runtime;
+    try {
+      runtime = new Runtime(config, hooks, formats, providers, instances, routes, deps.logger);
+    } catch (err) {
+      await providers.close();
+      throw new TollgateError('TG_ERR_PLUGIN', `plugins failed to start:\n  ${errorMessage(err)}`, { cause: err });
+    }
     try {
       await hooks.ready.promise({});
+      runtime.#ready = true;
     } catch (err) {
       await runtime.close().catch(() => undefined);
       throw new TollgateError('TG_ERR_PLUGIN', `a plugin failed while starting: ${errorMessage(err)}`, { cause: err });
@@ -159,21 +186,14 @@ export class Runtime implements PipelineRuntime {
     return runtime;
   }
 
-  /** What `onResponse` taps read of a stream; computed on each read, as a plugin may tap `onResponse` late (in `ready`). */
-  get responseObservers(): 'none' | 'declared' | 'all' {
-    const observers = this.hooks.onResponse.taps as ReadonlyArray<ObserverTapOptions>;
-    if (observers.length === 0) return 'none';
-    return observers.every((t) => t.response === 'declared') ? 'declared' : 'all';
-  }
-
   /** Requests being served by this runtime. */
   get inFlight(): number {
     return this.#inFlight;
   }
 
-  /** Koa middleware entry: serves one request, counting it in flight. */
+  /** Koa middleware entry: serves one request from the route table, counting it in flight. */
   dispatch(ctx: Context, next: Next): Promise<void> {
-    return this.#track(this.#middleware(ctx, next));
+    return this.#track(this.routes.middleware(ctx, next));
   }
 
   /**
@@ -188,11 +208,11 @@ export class Runtime implements PipelineRuntime {
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const adapter = this.#literalRoutes.get(path);
+    const adapter = this.routes.llmRoute(path);
     if (adapter === undefined) return false;
     const target = { method: 'POST', path, querystring: q === -1 ? '' : url.slice(q + 1), params: {} };
-    this.#track(handleLlmRequest(req, res, target, adapter, this)).catch((err: unknown) => {
-      // handleLlmRequest answers its own failures; this is a bug's last line of defence.
+    this.#track(serveLlmRequest(req, res, target, adapter, this)).catch((err: unknown) => {
+      // serveLlmRequest answers its own failures; this is a bug's last line of defence.
       this.logger.error({ err }, 'unhandled request error');
       if (res.headersSent) res.destroy();
       else writeApiError(res, adapter, apiError('internal', 'internal gateway error'));
@@ -237,44 +257,4 @@ export class Runtime implements PipelineRuntime {
     }
     await this.providers.close();
   }
-
-  #buildRouter(): (ctx: Context, next: Next) => Promise<unknown> {
-    const router = new Router();
-    const postPaths = new Map<string, FormatAdapter>();
-    for (const adapter of this.formats.all()) {
-      for (const path of adapter.paths) {
-        router.post(path, (ctx) => {
-          ctx.respond = false;
-          return handleLlmRequest(ctx.req, ctx.res, { method: ctx.method, path: ctx.path, querystring: ctx.querystring, params: ctx.params }, adapter, this);
-        });
-        postPaths.set(path, adapter);
-        if (!/[:*(]/.test(path)) this.#literalRoutes.set(path, adapter);
-      }
-    }
-    for (const path of ['/v1/models', '/models']) router.get(path, (ctx) => handleModels(ctx, this.hooks, this.providers, this.logger, this.accessLog));
-    router.get('/healthz', (ctx) => {
-      ctx.body = { status: 'ok', version: CORE_VERSION };
-    });
-    const routes = router.routes();
-    const matchers = [...postPaths].map(([path, adapter]) => ({ adapter, re: pathPattern(path) }));
-    return async (ctx, next) => {
-      await routes(ctx as Parameters<typeof routes>[0], next);
-      if (ctx.respond === false || ctx.body !== undefined || ctx.status !== 404) return;
-      const match = matchers.find((m) => m.re.test(ctx.path));
-      ctx.respond = false;
-      if (match !== undefined) {
-        writeApiError(ctx.res, match.adapter, apiError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; use POST`, { headers: { allow: 'POST' } }));
-      } else if (ctx.path === '/v1/models' || ctx.path === '/models' || ctx.path === '/healthz') {
-        writeApiError(ctx.res, { errorBody: openAiErrorBody }, apiError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; use GET`, { headers: { allow: 'GET, HEAD' } }));
-      } else {
-        writeApiError(ctx.res, { errorBody: openAiErrorBody }, apiError('not_found', `no route for ${ctx.method} ${ctx.path}`, { code: 'unknown_url' }));
-      }
-    };
-  }
-}
-
-/** A regular expression for a router path pattern (`:param` = one segment). */
-function pathPattern(path: string): RegExp {
-  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_][A-Za-z0-9_]*/g, '[^/]+');
-  return new RegExp(`^${escaped}/?$`);
 }

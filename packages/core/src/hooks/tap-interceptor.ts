@@ -26,7 +26,7 @@ interface FullTapLike {
 }
 
 /** Hooks whose tap errors are logged and swallowed (observers never reach the client). */
-const OBSERVER_HOOKS = new Set(['onResponse']);
+const OBSERVER_HOOKS = new Set(['settle', 'onResponse']);
 
 /** Hooks whose taps return a {@link Denial}; one without `by` is credited to the tap. */
 const DENIAL_HOOKS = new Set(['onRequest', 'onToolCall']);

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import { ApiErrorException, apiError } from '../types/api-error.js';
-import type { JsonObject } from '../types/request-context.js';
+import type { JsonObject } from '../types/json.js';
 import { RequestBodyError, readRequestBody } from './read-request-body.js';
 import { scanJson } from './scan-json.js';
 

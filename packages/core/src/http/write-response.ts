@@ -1,6 +1,16 @@
 import type { ServerResponse } from 'node:http';
-import type { FormatAdapter } from '../formats/format-adapter.js';
 import type { ApiError } from '../types/api-error.js';
+
+/**
+ * How errors are written on a route: an API format's envelope (every format adapter is one) or
+ * problem+json on control-plane routes.
+ */
+export interface ErrorEnvelope {
+  /** The error body. */
+  errorBody(error: ApiError): unknown;
+  /** Its content type. @default 'application/json; charset=utf-8' */
+  readonly errorContentType?: string;
+}
 
 /**
  * Writes a complete response (status, headers, body) unless the response already started. All
@@ -19,12 +29,17 @@ export function writeBody(res: ServerResponse, status: number, headers: Readonly
  * large, compressed, unidentified caller), the connection is closed after the answer: Node would
  * otherwise read and discard the rest of the body, however long the client keeps sending.
  */
-export function writeApiError(res: ServerResponse, adapter: Pick<FormatAdapter, 'errorBody'>, error: ApiError, requestId?: string): void {
+export function writeApiError(res: ServerResponse, envelope: ErrorEnvelope, error: ApiError, requestId?: string): void {
   const unread = res.req !== undefined && !res.req.complete;
   writeBody(
     res,
     error.status,
-    { ...(requestId === undefined ? {} : { 'x-request-id': requestId }), 'content-type': 'application/json; charset=utf-8', ...error.headers, ...(unread ? { connection: 'close' } : {}) },
-    JSON.stringify(adapter.errorBody(error)),
+    {
+      ...(requestId === undefined ? {} : { 'x-request-id': requestId }),
+      'content-type': envelope.errorContentType ?? 'application/json; charset=utf-8',
+      ...error.headers,
+      ...(unread ? { connection: 'close' } : {}),
+    },
+    JSON.stringify(envelope.errorBody(error)),
   );
 }

@@ -23,9 +23,9 @@ function flushAllOnExit(): void {
  * A pino destination that collects lines and hands them to pino's asynchronous stdout stream
  * (SonicBoom) in batches: at once when `batchChars` have collected, else after `intervalMs`.
  *
- * Every write of the asynchronous stream goes through libuv's thread pool, about 30 µs of CPU
- * whatever its size; written one line at a time, a busy gateway's access lines cost a seventh of
- * its CPU. SonicBoom's own `minLength` batching measures the whole pending text on every line
+ * Every write of the asynchronous stream goes through libuv's thread pool at a fixed cost whatever
+ * its size; written one line at a time, a busy gateway's access lines would cost a large share of
+ * its CPU (bench/README.md has the measurements). SonicBoom's own `minLength` batching measures the whole pending text on every line
  * (quadratic in the batch), hence this buffer in front of it, which only joins once per batch.
  *
  * Lines pending when the process exits (normally, or on an uncaught exception) are written

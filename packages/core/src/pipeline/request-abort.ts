@@ -6,9 +6,8 @@ import type { UpstreamRequest } from '../providers/upstream.js';
  * Whether a request was given up (the client went away), and the `AbortSignal` plugins and
  * upstreams see, created only when something asks for it.
  *
- * `new AbortController().signal` costs about 2 µs, and the `abort` listener an undici request adds
- * to an `EventTarget` about as much again: together a few percent of a proxied call that almost
- * never aborts. This is an `EventEmitter` with `aborted` and `reason`, which undici accepts as a
+ * `new AbortController().signal`, and the `abort` listener an undici request adds to an
+ * `EventTarget`, together cost a few percent of a proxied call that almost never aborts. This is an `EventEmitter` with `aborted` and `reason`, which undici accepts as a
  * request `signal` (it listens with `once('abort')`); a real `AbortSignal` is made on first read
  * of {@link signal}, already aborted with the same reason when the abort came first.
  */

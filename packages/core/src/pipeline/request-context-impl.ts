@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { FormatAdapter } from '../formats/format-adapter.js';
-import type { ResolvedProvider } from '../providers/provider-registry.js';
 import { isSafeHeader } from '../providers/header-lines.js';
 import type { Decision } from '../types/decision.js';
 import type { ResponseParts } from '../types/exchange.js';
 import type { Identity } from '../types/identity.js';
-import type { JsonObject, RequestContext } from '../types/request-context.js';
+import type { ProviderInfo } from '../types/provider-info.js';
+import type { RequestContext } from '../types/request-context.js';
+import type { JsonObject } from '../types/json.js';
 import type { StateBag } from '../types/state-key.js';
 import type { DeclaredTool } from '../types/tool-call.js';
 import { RequestAbort } from './request-abort.js';
@@ -22,7 +23,7 @@ export interface RequestContextInit {
   readonly identity: Identity;
   readonly requestedModel: string;
   readonly model: string;
-  readonly provider: ResolvedProvider;
+  readonly provider: ProviderInfo;
   readonly stream: boolean;
   readonly body: JsonObject;
   readonly rawBody: Buffer;
@@ -51,7 +52,7 @@ export class RequestContextImpl implements RequestContext {
   readonly identity: Identity;
   readonly requestedModel: string;
   readonly model: string;
-  readonly provider: ResolvedProvider;
+  readonly provider: ProviderInfo;
   readonly stream: boolean;
   readonly state: StateBag;
   readonly #signal: AbortSignal | RequestAbort;

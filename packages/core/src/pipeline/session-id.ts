@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { FormatAdapter } from '../formats/format-adapter.js';
-import type { JsonObject } from '../types/request-context.js';
+import type { JsonObject } from '../types/json.js';
 
 /** Request headers that carry a client session id (Codex sends `session_id`). */
 export const SESSION_HEADERS = ['x-session-id', 'session_id', 'session-id'] as const;

@@ -48,10 +48,12 @@ export interface StreamOutcome {
   readonly rawResponses: () => unknown[];
   /** `onToolCall` decisions. */
   readonly decisions: DecidedToolCall[];
-  /** The error the stream ended with (a block or an upstream failure), if any. */
+  /**
+   * Why the stream must end in error (a blocked call, a call changed after it was decided, an
+   * upstream failure), if it must. The relay then leaves the response open: the caller answers the
+   * error (a plain HTTP error when nothing was written, else the format's in-stream error event).
+   */
   readonly error?: ApiError;
-  /** True when nothing was written: the caller answers `error` as a plain HTTP error. */
-  readonly errorBeforeOutput: boolean;
   /** True when any byte reached the client. */
   readonly wroteAny: boolean;
 }
@@ -110,9 +112,9 @@ function endsWithLineBreak(chunk: Buffer | string): boolean {
  * Relays an upstream SSE stream to the client event by event, with backpressure. Every event
  * is fed to the format's assembler; with `onToolCall` taps, the events of a tool call are held
  * until `onToolCall` decides that call (text and pings flow on), ordered events wait behind
- * held ones, an allowed call is released in place, a stripped call is rewritten away, and a
- * blocked call ends the stream with the format's error event (or a plain HTTP error when
- * nothing was sent yet).
+ * held ones, an allowed call is released in place and a stripped call is rewritten away. A
+ * blocked call stops the relay: nothing more is written and the outcome reports the error, which
+ * the request flow answers. The relay ends the response only when the stream completed.
  */
 export class StreamRelay {
   readonly #o: StreamRelayOptions;
@@ -174,15 +176,12 @@ export class StreamRelay {
     }
     await Promise.all(this.#pendingDecisions);
     this.#pump();
-    const errorBeforeOutput = this.#error !== undefined && !this.#wroteAny;
-    if (this.#error !== undefined && this.#wroteAny && !this.#ended) this.#writeRaw(this.#o.adapter.streamErrorEvent(this.#error));
-    if (!errorBeforeOutput) this.#end();
+    if (this.#error === undefined) this.#end();
     return {
       assembled: this.#assembler.result(),
       rawResponses: () => parseAll(this.#raw),
       decisions: this.#decisions,
       error: this.#error,
-      errorBeforeOutput,
       wroteAny: this.#wroteAny,
     };
   }

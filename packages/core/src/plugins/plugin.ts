@@ -5,7 +5,8 @@ import type { SecretRegistry } from '../config/secret-registry.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { FormatRegistry } from '../formats/format-registry.js';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
-import type { ProviderRegistry } from '../providers/provider-registry.js';
+import type { RouteRegistry } from '../http/route-definition.js';
+import type { ProviderCatalog } from '../providers/provider-registry.js';
 
 /**
  * What a plugin's `apply` receives: the hooks to tap and the runtime it belongs to. A new host
@@ -20,16 +21,16 @@ export interface PluginHost {
   readonly logger: Logger;
   /** API formats; a plugin may register more in `apply`. */
   readonly formats: FormatRegistry;
-  /** Providers and routing. */
-  readonly providers: ProviderRegistry;
+  /** The providers (no keys); available once every plugin is applied (in `ready` and request hooks). */
+  readonly providers: ProviderCatalog;
+  /** Where a plugin adds the HTTP routes it serves (admin API, dashboard, metrics); call in `apply`. */
+  readonly routes: RouteRegistry;
   /** The gateway's data directory (spools, state). */
   readonly dataDir: string;
   /** Version of `@tollgate/core`. */
   readonly coreVersion: string;
   /** Secrets the logger scrubs; plugins register the secrets they hold. */
   readonly secrets: SecretRegistry;
-  /** Another plugin applied to this runtime, by name. */
-  plugin<T extends TollgatePlugin = TollgatePlugin>(name: string): T | undefined;
 }
 
 /** A plugin: a name and `apply`, which only taps hooks (I/O belongs in `ready`/`close` taps). */

@@ -1,16 +1,38 @@
 import type { ProviderConfig } from '../config/core-schema.js';
-import type { ModelEntry } from '../hooks/create-hooks.js';
+import type { FormatAdapter } from '../formats/format-adapter.js';
+import type { ModelEntry } from '../types/model-entry.js';
+import type { ProviderInfo, ProviderRef } from '../types/provider-info.js';
 import { parseHeaderLines } from './header-lines.js';
 import type { Upstream } from './upstream.js';
 
-/** A provider ready for routing. */
+/** What plugins see of a provider through `host.providers`: no key, no pool. */
+export interface ProviderSummary extends ProviderInfo {
+  /** Models it serves. */
+  readonly models: ReadonlySet<string>;
+  /** Excluded from routing and model lists. */
+  readonly disabled: boolean;
+  /** Higher wins when several providers serve a model. */
+  readonly preference: number;
+  /** Client paths it can be used on (`supported_endpoints`). */
+  readonly endpoints: readonly string[];
+}
+
+/** The providers of a runtime as plugins see them (`host.providers`). */
+export interface ProviderCatalog {
+  /** Every provider, enabled or not, in declaration order. */
+  all(): readonly ProviderSummary[];
+  /** Every model of every enabled provider, once, with the preferred provider's metadata. */
+  models(): ModelEntry[];
+}
+
+/** A provider ready for routing (core only: it holds the key and the pool). */
 export interface ResolvedProvider {
   /** Provider id (its key in `providers`). */
   readonly id: string;
-  /** Display name (the id when not configured). */
-  readonly name: string;
-  /** Description. */
-  readonly description: string;
+  /** What hooks and plugins may see of it. */
+  readonly info: ProviderSummary;
+  /** How exchanges name it. */
+  readonly ref: ProviderRef;
   /** Its configuration. */
   readonly config: ProviderConfig;
   /** Client API formats it accepts. */
@@ -38,41 +60,45 @@ export type RouteResult = { readonly provider: ResolvedProvider; readonly model:
 /** Creates the upstream of a provider. */
 export type UpstreamFactory = (id: string, config: ProviderConfig, baseUrl: URL) => Upstream;
 
-/** Client path opened by each compatibility flag, for `supported_endpoints`. */
-export const ENDPOINT_OF_FORMAT: Readonly<Record<string, string>> = {
-  openai_chat: '/v1/chat/completions',
-  openai_responses: '/v1/responses',
-  anthropic_messages: '/v1/messages',
-  gemini_generate_content: '/v1beta/models/{model}:generateContent',
-};
-
 /**
  * The providers of one configuration: routes a model to the provider that serves it on the
  * client's API format (highest `preference`, then declaration order) and lists models.
  */
-export class ProviderRegistry {
+export class ProviderRegistry implements ProviderCatalog {
   readonly #providers: ResolvedProvider[] = [];
   readonly #byId = new Map<string, ResolvedProvider>();
-  readonly #formats: ReadonlySet<string>;
 
   /**
    * @param providers the `providers` section
    * @param createUpstream makes each provider's upstream (undici pool or mock)
-   * @param allFormats format names, the default compatibility of the mock provider
+   * @param formats the runtime's formats: the mock provider accepts them all by default, and each
+   *   declares the endpoint listed for it
    */
-  constructor(providers: Readonly<Record<string, ProviderConfig>>, createUpstream: UpstreamFactory, allFormats: readonly string[]) {
-    this.#formats = new Set(allFormats);
+  constructor(providers: Readonly<Record<string, ProviderConfig>>, createUpstream: UpstreamFactory, formats: readonly FormatAdapter[]) {
+    const endpointOf = new Map(formats.map((f) => [f.name, f.endpoint]));
     for (const [id, config] of Object.entries(providers)) {
       const baseUrl = new URL(config.baseurl);
       const mock = baseUrl.protocol === 'mock:';
-      const flags = config.compatibility ?? (mock ? Object.fromEntries(allFormats.map((f) => [f, true])) : { openai_chat: true });
-      const provider: ResolvedProvider = Object.freeze({
+      const flags = config.compatibility ?? (mock ? Object.fromEntries(formats.map((f) => [f.name, true])) : { openai_chat: true });
+      const compatibility: ReadonlySet<string> = new Set(Object.entries(flags).filter(([, on]) => on).map(([f]) => f));
+      const models: ReadonlySet<string> = new Set(config.models);
+      const info: ProviderSummary = Object.freeze({
         id,
         name: config.name || id,
         description: config.description,
+        compatibility,
+        models,
+        disabled: config.disabled,
+        preference: config.preference,
+        endpoints: [...compatibility].flatMap((f) => endpointOf.get(f) ?? []),
+      });
+      const provider: ResolvedProvider = Object.freeze({
+        id,
+        info,
+        ref: Object.freeze({ id, name: info.name }),
         config,
-        compatibility: new Set(Object.entries(flags).filter(([, on]) => on).map(([f]) => f)),
-        models: new Set(config.models),
+        compatibility,
+        models,
         basePath: mock ? '' : baseUrl.pathname,
         mock,
         addHeaders: parseHeaderLines(config.add_headers),
@@ -83,9 +109,9 @@ export class ProviderRegistry {
     }
   }
 
-  /** All providers, enabled or not, in declaration order. */
-  all(): readonly ResolvedProvider[] {
-    return this.#providers;
+  /** @inheritdoc */
+  all(): readonly ProviderSummary[] {
+    return this.#providers.map((p) => p.info);
   }
 
   /** A provider by id. */
@@ -125,32 +151,30 @@ export class ProviderRegistry {
     return { reason: 'unknown_model', model };
   }
 
-  /** Every model of every enabled provider, once, with the preferred provider's metadata. */
+  /** @inheritdoc */
   models(): ModelEntry[] {
-    const byModel = new Map<string, { provider: ResolvedProvider; endpoints: Set<string> }>();
-    for (const p of this.#providers) {
-      if (p.config.disabled) continue;
+    const byModel = new Map<string, { provider: ProviderSummary; endpoints: Set<string> }>();
+    for (const { info: p } of this.#providers) {
+      if (p.disabled) continue;
       for (const m of p.models) {
         const entry = byModel.get(m);
-        const endpoints = [...p.compatibility].filter((f) => this.#formats.has(f)).map((f) => ENDPOINT_OF_FORMAT[f] ?? f);
-        if (entry === undefined) byModel.set(m, { provider: p, endpoints: new Set(endpoints) });
+        if (entry === undefined) byModel.set(m, { provider: p, endpoints: new Set(p.endpoints) });
         else {
-          endpoints.forEach((e) => entry.endpoints.add(e));
-          if (p.config.preference > entry.provider.config.preference) entry.provider = p;
+          p.endpoints.forEach((e) => entry.endpoints.add(e));
+          if (p.preference > entry.provider.preference) entry.provider = p;
         }
       }
     }
-    return [...byModel].map(([id, { provider, endpoints }]) => ({
-      id,
-      provider: provider.id,
-      providerName: provider.name,
-      providerDescription: provider.description,
-      supportedEndpoints: [...endpoints],
-    }));
+    return [...byModel].map(([id, { provider, endpoints }]) => modelEntry(id, provider, [...endpoints]));
   }
 
   /** Closes every upstream. */
   async close(): Promise<void> {
     await Promise.allSettled(this.#providers.map((p) => p.upstream.close()));
   }
+}
+
+/** The `GET /v1/models` entry of `model` served by `provider` (endpoints default to the provider's). */
+export function modelEntry(model: string, provider: ProviderSummary, endpoints: readonly string[] = provider.endpoints): ModelEntry {
+  return { id: model, provider: provider.id, providerName: provider.name, providerDescription: provider.description, supportedEndpoints: endpoints };
 }

@@ -18,6 +18,8 @@ export type ApiErrorKind =
   | 'unavailable'
   | 'internal';
 
+import { TollgateError } from '../errors.js';
+
 /** An error to be answered to a client in its API format. */
 export interface ApiError {
   /** HTTP status. */
@@ -32,6 +34,11 @@ export interface ApiError {
   readonly code?: string;
   /** Extra response headers (`Retry-After`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Extra members for envelopes that carry them (problem+json on control-plane routes, e.g.
+   * `errors: [{path, message}]` on a 422); ignored by the LLM formats' envelopes.
+   */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 const DEFAULT_STATUS: Record<ApiErrorKind, number> = {
@@ -56,12 +63,22 @@ export function apiError(kind: ApiErrorKind, message: string, extra: Partial<Omi
   return { status: DEFAULT_STATUS[kind], kind, message, ...extra };
 }
 
-/** Thrown inside the request pipeline to answer the client with an {@link ApiError}. */
-export class ApiErrorException extends Error {
+/** The `TG_ERR_*` code of a request-path error of a kind (`not_found` → `TG_ERR_NOT_FOUND`). */
+export function requestErrorCode(kind: ApiErrorKind): string {
+  return `TG_ERR_${kind.toUpperCase()}`;
+}
+
+/**
+ * A request-path error: answers the client with an {@link ApiError} in its API format (or as
+ * problem+json on control-plane routes). Its `code` is `TG_ERR_<KIND>` (`TG_ERR_NOT_FOUND`) and its
+ * `statusCode` the HTTP status. Plugins refuse with a `Denial` (returned from `onRequest` /
+ * `onToolCall`, or thrown with `refuse()` where a hook cannot return one).
+ */
+export class ApiErrorException extends TollgateError {
   /** The error to answer with. */
   readonly apiError: ApiError;
-  constructor(error: ApiError, options?: { cause?: unknown }) {
-    super(error.message, options);
+  constructor(error: ApiError, options: { cause?: unknown } = {}) {
+    super(requestErrorCode(error.kind), error.message, { cause: options.cause, statusCode: error.status });
     this.name = 'ApiErrorException';
     this.apiError = error;
   }

@@ -25,6 +25,8 @@ export interface Denial {
   readonly action?: ToolCallAction;
   /** Who denied: a plugin name (filled in by core from the tap name when missing). */
   readonly by?: string;
+  /** Extra members of a problem+json answer on control-plane routes (e.g. `errors`). */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 /** Convenience constructor for a {@link Denial}. */

@@ -2,7 +2,8 @@ import type { FormatAdapter } from '../formats/format-adapter.js';
 import type { ApiError } from './api-error.js';
 import type { Decision } from './decision.js';
 import type { Identity } from './identity.js';
-import type { JsonObject } from './request-context.js';
+import type { ProviderRef } from './provider-info.js';
+import type { JsonObject } from './json.js';
 import type { StateBag } from './state-key.js';
 import type { DeclaredTool, ToolCall, ToolCallDecision, Usage } from './tool-call.js';
 
@@ -44,16 +45,25 @@ export interface Exchange {
   readonly format: string;
   /** The client's format adapter. */
   readonly adapter: FormatAdapter;
-  /** Provider id; absent when routing failed. */
-  readonly provider?: { readonly id: string; readonly name: string };
+  /** The provider; absent when routing failed. */
+  readonly provider?: ProviderRef;
   /** Model id sent upstream (or as requested when routing failed). */
   readonly model: string;
+  /** The model as the client named it (maybe `provider/model`); `""` when the body was unreadable. */
+  readonly requestedModel: string;
   /** HTTP method and client path. */
   readonly method: string;
   /** Request path as the client sent it. */
   readonly path: string;
   /** Client user agent. */
   readonly userAgent: string;
+  /**
+   * The client's request headers, lower-case names, credentials (`authorization`, `x-api-key`,
+   * `x-goog-api-key`, `api-key`, `proxy-authorization`, `cookie`) replaced by `***`.
+   */
+  readonly requestHeaders: Readonly<Record<string, string>>;
+  /** The headers the client got with the answer (`{}` when none was sent). */
+  readonly responseHeaders: Readonly<Record<string, string>>;
   /** True when the client asked for a stream. */
   readonly streamed: boolean;
   /** Request body as forwarded upstream (after plugin changes); absent when unparseable. */
@@ -68,6 +78,13 @@ export interface Exchange {
    * and usage are always exact.
    */
   readonly responseBody?: unknown;
+  /**
+   * What the client received, when policy made it differ from `responseBody`: the answer with
+   * stripped tool calls removed (a stream as its reassembled non-streaming shape), or the error
+   * the gateway answered instead (a blocked call, a refused request). Absent when the client got
+   * the provider's answer as it was.
+   */
+  readonly clientResponseBody?: unknown;
   /**
    * Parsed SSE `data` objects of a stream, or `[responseBody]` for a plain response. Empty for a
    * stream whose raw events no observer asked for (see {@link ResponseParts}).

@@ -1,14 +1,13 @@
 import type { Logger } from 'pino';
 import type { FormatAdapter } from '../formats/format-adapter.js';
-import type { ResolvedProvider } from '../providers/provider-registry.js';
+import type { JsonObject } from './json.js';
+import type { ProviderInfo } from './provider-info.js';
 import type { Decision } from './decision.js';
 import type { ResponseParts } from './exchange.js';
 import type { Identity } from './identity.js';
 import type { StateBag } from './state-key.js';
 import type { DeclaredTool, ToolCall } from './tool-call.js';
 
-/** A JSON object body. */
-export type JsonObject = Record<string, unknown>;
 
 /**
  * The request as `onRequest` taps see it. Read-only apart from the explicit mutators, which
@@ -35,8 +34,8 @@ export interface RequestContext {
   readonly requestedModel: string;
   /** The model id sent upstream. */
   readonly model: string;
-  /** The provider chosen for this request. */
-  readonly provider: ResolvedProvider;
+  /** The provider chosen for this request (never its key or connection pool). */
+  readonly provider: ProviderInfo;
   /** True when the client asked for a stream. */
   readonly stream: boolean;
   /** The current request body (after any replacement). Treat as read-only; use {@link replaceBody}. */

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { ApiErrorException, anthropicMessagesFormat, apiError, geminiFormat, openAiResponsesFormat, sessionIdOf } from '@tollgate/core';
+import { ApiErrorException, apiError } from '@tollgate/core';
+import { anthropicMessagesFormat, geminiFormat, openAiResponsesFormat } from '@tollgate/core/formats';
+import { sessionIdOf } from '@tollgate/core/internal';
 
 const q = (s = '') => new URLSearchParams(s);
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { AnthropicMessagesStreamAssembler, type StrippedCall, anthropicMessagesFormat, strippedCallNote } from '@tollgate/core';
+import { AnthropicMessagesStreamAssembler, type StrippedCall, anthropicMessagesFormat, strippedCallNote } from '@tollgate/core/formats';
 import { readFixture } from '@tollgate/testing';
 import { type Fed, callsOf, chunkObjects, feed, wireOf } from './support.js';
 

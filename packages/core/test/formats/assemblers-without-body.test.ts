@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type FormatAdapter, anthropicMessagesFormat, openAiChatFormat } from '@tollgate/core';
+import { type FormatAdapter, anthropicMessagesFormat, openAiChatFormat } from '@tollgate/core/formats';
 import type { FixtureFormat } from '@tollgate/testing';
 import { feed, wireOf } from './support.js';
 

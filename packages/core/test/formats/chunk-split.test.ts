@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { AnthropicMessagesStreamAssembler, GeminiStreamAssembler, OpenAiResponsesStreamAssembler, type StreamAssembler, type StreamEventInfo, openAiChatFormat } from '@tollgate/core';
+import { AnthropicMessagesStreamAssembler, GeminiStreamAssembler, OpenAiResponsesStreamAssembler, type StreamAssembler, type StreamEventInfo, openAiChatFormat } from '@tollgate/core/formats';
 import type { FixtureFormat } from '@tollgate/testing';
 import fc from 'fast-check';
 import { type Fed, feed, splitAt, wireOf } from './support.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { GeminiStreamAssembler, type StrippedCall, applyPartialArgs, geminiFormat, parseArgPath, strippedCallNote } from '@tollgate/core';
+import { GeminiStreamAssembler, type StrippedCall, applyPartialArgs, geminiFormat, parseArgPath, strippedCallNote } from '@tollgate/core/formats';
 import { readFixture } from '@tollgate/testing';
 import { type Fed, callsOf, chunkObjects, feed, wireOf } from './support.js';
 

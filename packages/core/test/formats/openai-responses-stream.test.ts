@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { OpenAiResponsesStreamAssembler, type StrippedCall, openAiResponsesFormat, strippedCallNote } from '@tollgate/core';
+import { OpenAiResponsesStreamAssembler, type StrippedCall, openAiResponsesFormat, strippedCallNote } from '@tollgate/core/formats';
 import { chunksToSse, readChunkLines, readFixture } from '@tollgate/testing';
 import { type Fed, callsOf, chunkObjects, feed, wireOf } from './support.js';
 

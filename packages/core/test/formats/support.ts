@@ -1,4 +1,4 @@
-import { type CompletedCall, type SseEvent, SseFramer, type StreamAssembler, type StreamEventInfo } from '@tollgate/core';
+import { type CompletedCall, type SseEvent, SseFramer, type StreamAssembler, type StreamEventInfo } from '@tollgate/core/formats';
 import { type FixtureFormat, chunksToSse, readChunkLines, readFixture } from '@tollgate/testing';
 
 /** What feeding a wire stream through a framer and an assembler gave. */

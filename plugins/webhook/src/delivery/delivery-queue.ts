@@ -4,7 +4,7 @@ import { deliveryHeaders } from '../delivery-headers.js';
 import type { Clock, PluginLogger, ResolvedEndpoint } from '../internal-types.js';
 import { type RetryTiming, classifyStatus, retryDelay } from '../retry-policy.js';
 import type { ClaimedRecord, HookSpool, SpoolRef } from '../spool/hook-spool.js';
-import type { HookGauges } from '../spool/process-registry.js';
+import type { HookGauges } from '../counters.js';
 import type { PostResponseEvent, TransportResult, WebhookTransport } from '../types.js';
 
 /** Limits and timing of a {@link DeliveryQueue}. */

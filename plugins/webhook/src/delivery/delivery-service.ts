@@ -1,7 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Exchange, byteSizeValue, durationMs, errorMessage } from '@tollgate/core';
-import type { EffectiveCapabilities } from '@tollgate/plugin-grants';
+import { type EffectiveCapabilities, type Exchange, byteSizeValue, durationMs, errorMessage } from '@tollgate/core';
 import type { Dispatcher } from 'undici';
 import { deliveryId } from '../delivery-id.js';
 import { parseHookUrl } from '../endpoint.js';
@@ -11,7 +10,8 @@ import { type ExchangePayloadParts, exchangeParts, postResponseData, serializeHo
 import type { WebhookOptions } from '../schema.js';
 import { HookSpool, readSpoolHookName } from '../spool/hook-spool.js';
 import { newOwnerTag } from '../spool/process-identity.js';
-import { type HookGauges, type RootMember, type SpoolRoot, ownerGoneCheck, spoolRoot } from '../spool/process-registry.js';
+import type { HookGauges } from '../counters.js';
+import { type RootMember, type SpoolRoot, ownerGoneCheck, spoolRoot } from '../spool/process-registry.js';
 import { parseSegmentFileName } from '../spool/segment.js';
 import { HOOKS_DIR } from '../spool/spool-layout.js';
 import { type HookStats, POST_RESPONSE_EVENTS, SKIP_DELIVERY, type WebhookHooks } from '../types.js';

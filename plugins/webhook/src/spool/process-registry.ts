@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { HookCounters } from '../counters.js';
+import { type HookGauges, HookCounters } from '../counters.js';
 import type { HookStats } from '../types.js';
 import { parseOwnerTag, pidAlive, processIdentity } from './process-identity.js';
 import { ownerFilePath } from './spool-layout.js';
@@ -11,16 +11,6 @@ export const HEARTBEAT_MS = 5_000;
 
 /** A status file not rewritten for this long belongs to a process that is gone (ms). */
 export const STALE_OWNER_MS = 60_000;
-
-/** Live gauges of one hook in one plugin instance. */
-export interface HookGauges {
-  /** Deliveries waiting or in flight. */
-  readonly queueDepth: number;
-  /** Deliveries in flight. */
-  readonly inFlight: number;
-  /** Bytes held in spool segments. */
-  readonly spoolBytes: number;
-}
 
 /** A plugin instance registered on a spool root. */
 export interface RootMember {

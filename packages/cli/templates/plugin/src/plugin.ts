@@ -1,11 +1,6 @@
-import { type Denial, type PluginCreateContext, type PluginHost, STAGE_GUARDRAIL, type ToolCallContext, type TollgatePlugin, deny } from '@tollgate/core';
-import type { __Name__Options } from './schema.js';
-
-/** The plugin's name: config key, tap name and log binding. */
-export const PLUGIN_NAME = '__name__';
-
-/** Error code clients see on a denied tool call. */
-export const DENIED_CODE = 'tool_call_denied';
+import { type Denial, type PluginCreateContext, type PluginDefinition, type PluginHost, STAGE_GUARDRAIL, type ToolCallContext, type TollgatePlugin, definePlugin, deny } from '@tollgate/core';
+import { type __Name__Options, __Name__OptionsSchema } from './schema.js';
+import { DENIED_CODE, PLUGIN_NAME } from './types.js';
 
 /** Every string inside a value (arguments are JSON: objects, arrays, strings, numbers...). */
 function* strings(value: unknown): Generator<string> {
@@ -52,3 +47,11 @@ export class __Name__Plugin implements TollgatePlugin {
     return deny(`tool call "${call.name}" denied by ${PLUGIN_NAME}: ${reason}`, { action: this.#action, code: DENIED_CODE });
   }
 }
+
+/** The plugin definition tollgate loads: core validates the options against the schema, then calls `create`. */
+export const __camel__Plugin: PluginDefinition<__Name__Options> = definePlugin<__Name__Options>({
+  name: PLUGIN_NAME,
+  options: __Name__OptionsSchema,
+  core: '__core_range__',
+  create: (options, { logger }) => new __Name__Plugin(options, logger),
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type TestGateway, startTestGateway } from '@tollgate/testing';
-import __camel__Plugin from '../src/index.js';
+import __camel__Plugin from '__package__';
 
 const BASH = { type: 'function', function: { name: 'bash', parameters: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } } };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ConfigError } from '@tollgate/core';
 import { type PluginHarness, createPluginHarness } from '@tollgate/testing';
-import __camel__Plugin, { DENIED_CODE, PLUGIN_NAME } from '../src/index.js';
+import __camel__Plugin, { DENIED_CODE, PLUGIN_NAME } from '__package__';
 
 // Unit tests through the real core hooks, without HTTP: the harness validates the options exactly
 // as `tollgate start` does, applies the plugin, and fires hooks with realistic contexts.

@@ -1,9 +1,11 @@
 import { type ApiError, type ApiErrorKind, ApiErrorException, apiError } from '../../types/api-error.js';
-import type { JsonObject } from '../../types/request-context.js';
+import type { JsonObject } from '../../types/json.js';
 import type { DeclaredTool } from '../../types/tool-call.js';
 import { formatSseEvent } from '../../sse/sse-event.js';
 import { asArray, asObject, contentText } from '../content-text.js';
 import type { FormatAdapter, FormatRequestInput, RequestInfo, ResponseInfo, UpstreamPathInput } from '../format-adapter.js';
+import { anthropicMessagesMockRenderer } from './anthropic-messages-mock.js';
+import { COUNT_TOKENS_PATH, isCountTokens } from './anthropic-messages-path.js';
 import { anthropicToolCalls, anthropicUsage, stripAnthropicToolCalls } from './anthropic-messages-response.js';
 import { AnthropicMessagesStreamAssembler } from './anthropic-messages-stream.js';
 
@@ -74,14 +76,6 @@ function sessionOfUserId(userId: string): string | undefined {
   return m === null ? undefined : m[1];
 }
 
-/** Claude Code's token-counting endpoint, proxied like a messages call. */
-export const COUNT_TOKENS_PATH = '/v1/messages/count_tokens';
-
-/** True for a `count_tokens` path. */
-export function isCountTokens(path: string): boolean {
-  return path.endsWith('/count_tokens');
-}
-
 /**
  * The Anthropic Messages format (`POST /v1/messages`, and `POST /v1/messages/count_tokens`, compatibility flag `anthropic_messages`).
  * Forwards `anthropic-version` and `anthropic-beta`; the provider key goes upstream in the
@@ -93,6 +87,8 @@ export const anthropicMessagesFormat: FormatAdapter = {
   displayName: 'Anthropic Messages',
   // `count_tokens` (Claude Code calls it) is the same request shape, answered `{input_tokens}`.
   paths: ['/v1/messages', COUNT_TOKENS_PATH],
+  endpoint: '/v1/messages',
+  mock: anthropicMessagesMockRenderer,
   forwardHeaders: ['anthropic-version', 'anthropic-beta'],
 
   readRequest({ body, path }: FormatRequestInput): RequestInfo {

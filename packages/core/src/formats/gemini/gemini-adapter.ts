@@ -1,9 +1,10 @@
 import { type ApiError, type ApiErrorKind, ApiErrorException, apiError } from '../../types/api-error.js';
-import type { JsonObject } from '../../types/request-context.js';
+import type { JsonObject } from '../../types/json.js';
 import type { DeclaredTool } from '../../types/tool-call.js';
 import { formatSseEvent } from '../../sse/sse-event.js';
 import { asArray, asObject, contentText } from '../content-text.js';
 import type { FormatAdapter, FormatRequestInput, RequestInfo, ResponseInfo, UpstreamPathInput } from '../format-adapter.js';
+import { geminiMockRenderer } from './gemini-mock.js';
 import { parseGeminiTarget } from './gemini-path.js';
 import { readGeminiResponse, stripGeminiToolCalls } from './gemini-response.js';
 import { GeminiStreamAssembler } from './gemini-stream.js';
@@ -90,6 +91,8 @@ export const geminiFormat: FormatAdapter = {
   name: 'gemini_generate_content',
   displayName: 'Gemini generateContent',
   paths: ['/v1beta/models/:target', '/v1beta/models/*target', '/v1/models/:target', '/v1/models/*target'],
+  endpoint: '/v1beta/models/{model}:generateContent',
+  mock: geminiMockRenderer,
   forwardHeaders: [],
 
   readRequest({ body, path, params, query }: FormatRequestInput): RequestInfo {

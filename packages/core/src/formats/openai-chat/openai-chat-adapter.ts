@@ -1,9 +1,10 @@
 import { type ApiError, type ApiErrorKind, ApiErrorException, apiError } from '../../types/api-error.js';
-import type { JsonObject } from '../../types/request-context.js';
+import type { JsonObject } from '../../types/json.js';
 import type { DeclaredTool } from '../../types/tool-call.js';
 import { formatSseEvent } from '../../sse/sse-event.js';
 import { asArray, asObject, contentText } from '../content-text.js';
 import type { FormatAdapter, FormatRequestInput, RequestInfo, ResponseInfo, StrippedCall, UpstreamPathInput } from '../format-adapter.js';
+import { openAiChatMockRenderer } from './openai-chat-mock.js';
 import { openAiChatToolCalls, openAiChatUsage, stripOpenAiChatToolCalls } from './openai-chat-response.js';
 import { OpenAiChatStreamAssembler } from './openai-chat-stream.js';
 
@@ -57,6 +58,8 @@ export const openAiChatFormat: FormatAdapter = {
   name: 'openai_chat',
   displayName: 'OpenAI Chat Completions',
   paths: ['/v1/chat/completions', '/chat/completions'],
+  endpoint: '/v1/chat/completions',
+  mock: openAiChatMockRenderer,
   forwardHeaders: ['openai-beta'],
 
   readRequest({ body }: FormatRequestInput): RequestInfo {

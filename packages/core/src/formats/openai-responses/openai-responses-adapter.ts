@@ -1,9 +1,10 @@
 import { type ApiError, ApiErrorException, apiError } from '../../types/api-error.js';
-import type { JsonObject } from '../../types/request-context.js';
+import type { JsonObject } from '../../types/json.js';
 import type { DeclaredTool } from '../../types/tool-call.js';
 import { formatSseEvent } from '../../sse/sse-event.js';
 import { asArray, asObject, contentText } from '../content-text.js';
 import type { FormatAdapter, FormatRequestInput, RequestInfo, ResponseInfo, UpstreamPathInput } from '../format-adapter.js';
+import { openAiResponsesMockRenderer } from './openai-responses-mock.js';
 import { OPENAI_ERROR_TYPES, openAiErrorBody, readOpenAiModelAndStream } from '../openai-chat/openai-chat-adapter.js';
 import { RESPONSES_BUILTIN_CLIENT_TOOLS, openAiResponsesToolCalls, openAiResponsesUsage, stripOpenAiResponsesToolCalls } from './openai-responses-response.js';
 import { OpenAiResponsesStreamAssembler } from './openai-responses-stream.js';
@@ -44,6 +45,8 @@ export const openAiResponsesFormat: FormatAdapter = {
   name: 'openai_responses',
   displayName: 'OpenAI Responses',
   paths: ['/v1/responses', '/responses'],
+  endpoint: '/v1/responses',
+  mock: openAiResponsesMockRenderer,
   forwardHeaders: ['openai-beta', 'originator', 'session_id', 'conversation_id'],
 
   readRequest({ body }: FormatRequestInput): RequestInfo {

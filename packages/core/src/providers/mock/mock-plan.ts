@@ -1,34 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { FormatAdapter } from '../../formats/format-adapter.js';
 import { asObject } from '../../formats/content-text.js';
-import type { JsonObject } from '../../types/request-context.js';
+import type { JsonObject } from '../../types/json.js';
 import type { DeclaredTool } from '../../types/tool-call.js';
-
-/** A tool call the mock LLM makes. */
-export interface MockToolCall {
-  /** Deterministic call id (`call_mock_…`). */
-  readonly id: string;
-  /** Tool name. */
-  readonly name: string;
-  /** Arguments as a JSON string. */
-  readonly arguments: string;
-}
-
-/** What the mock LLM answers, independent of the API format. */
-export interface MockPlan {
-  /** Deterministic response id suffix (hex). */
-  readonly id: string;
-  /** Model as requested. */
-  readonly model: string;
-  /** Fixed creation time (deterministic output). */
-  readonly created: number;
-  /** Answer text (absent when the answer is only tool calls). */
-  readonly text?: string;
-  /** Tool calls. */
-  readonly toolCalls: readonly MockToolCall[];
-  /** Token counts (about 4 characters a token). */
-  readonly usage: { readonly input: number; readonly output: number };
-}
+import type { MockPlan } from './mock-renderer.js';
 
 /** The fixed `created` timestamp of mock responses. */
 export const MOCK_CREATED = 1_750_000_000;
@@ -85,11 +60,4 @@ export function planMockResponse(format: FormatAdapter, body: JsonObject, model:
     ? 'The tool finished. This is the mock model of tollgate: configure a real provider to get real answers.'
     : `This is the mock model of tollgate answering: "${message.slice(0, 200)}". Configure a real provider to get real answers.`;
   return { id, model, created: MOCK_CREATED, text, toolCalls: [], usage: { input, output: tokens(text) } };
-}
-
-/** Splits text into pieces of about `size` characters (for streamed deltas). */
-export function chunkText(text: string, size: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out;
 }

@@ -1,8 +1,7 @@
 import { Readable } from 'node:stream';
 import { asObject } from '../../formats/content-text.js';
-import type { JsonObject } from '../../types/request-context.js';
+import type { JsonObject } from '../../types/json.js';
 import { planMockResponse } from './mock-plan.js';
-import { mockRenderer } from './mock-renderers.js';
 import type { Upstream, UpstreamRequest, UpstreamResponse } from '../upstream.js';
 
 function jsonResponse(status: number, body: unknown): UpstreamResponse {
@@ -23,7 +22,7 @@ function modelFromPath(path: string): string | undefined {
 export class MockUpstream implements Upstream {
   /** @inheritdoc */
   async request(request: UpstreamRequest): Promise<UpstreamResponse> {
-    const renderer = mockRenderer(request.format.name);
+    const renderer = request.format.mock;
     if (renderer === undefined) {
       return jsonResponse(400, request.format.errorBody({ status: 400, kind: 'invalid_request', message: `the mock provider does not speak ${request.format.displayName}` }));
     }

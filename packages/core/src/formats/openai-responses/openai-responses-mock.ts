@@ -1,6 +1,5 @@
 import { formatSseEvent } from '../../sse/sse-event.js';
-import { type MockPlan, chunkText } from './mock-plan.js';
-import type { MockRenderer } from './mock-renderers.js';
+import { type MockPlan, type MockRenderer, chunkText } from '../../providers/mock/mock-renderer.js';
 
 function usage(plan: MockPlan) {
   return {

@@ -1,6 +1,5 @@
 import { formatSseEvent } from '../../sse/sse-event.js';
-import { type MockPlan, chunkText } from './mock-plan.js';
-import type { MockRenderer } from './mock-renderers.js';
+import { type MockPlan, type MockRenderer, chunkText } from '../../providers/mock/mock-renderer.js';
 
 function usageMetadata(plan: MockPlan, output: number) {
   return { promptTokenCount: plan.usage.input, candidatesTokenCount: output, totalTokenCount: plan.usage.input + output };

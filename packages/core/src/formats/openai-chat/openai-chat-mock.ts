@@ -1,6 +1,5 @@
 import { formatSseEvent } from '../../sse/sse-event.js';
-import { type MockPlan, chunkText } from './mock-plan.js';
-import type { MockRenderer } from './mock-renderers.js';
+import { type MockPlan, type MockRenderer, chunkText } from '../../providers/mock/mock-renderer.js';
 
 function usage(plan: MockPlan) {
   return { prompt_tokens: plan.usage.input, completion_tokens: plan.usage.output, total_tokens: plan.usage.input + plan.usage.output };

@@ -1,7 +1,6 @@
-import { isCountTokens } from '../../formats/anthropic-messages/anthropic-messages-adapter.js';
+import { isCountTokens } from './anthropic-messages-path.js';
 import { formatSseEvent } from '../../sse/sse-event.js';
-import { type MockPlan, chunkText } from './mock-plan.js';
-import type { MockRenderer } from './mock-renderers.js';
+import { type MockPlan, type MockRenderer, chunkText } from '../../providers/mock/mock-renderer.js';
 
 function toolUseId(plan: MockPlan, index: number): string {
   return `toolu_mock_${plan.id.slice(0, 16)}_${index}`;
