@@ -72,6 +72,7 @@ export const DEFAULT_PLUGINS: ReadonlyArray<{ readonly name: string; readonly se
   { name: 'grants', sections: ['grants', 'groups'] },
   { name: 'webhook', sections: ['hooks'] },
   { name: 'oso', sections: [] },
+  { name: 'quotas', sections: ['quotas', 'auto_cost_basis'] },
 ];
 
 interface PendingPlugin {
