@@ -25,7 +25,7 @@ const { default: Database } = await import('libsql');
 const pgUrl = process.env.TOLLGATE_PG_URL;
 const pg = pgUrl ? (await import('pg')).default : undefined;
 
-const DDL = 'CREATE TABLE quota_buckets (name TEXT PRIMARY KEY, balance BIGINT NOT NULL, carry BIGINT NOT NULL, updated_at BIGINT NOT NULL)';
+const DDL = 'CREATE TABLE quotas_buckets (name TEXT PRIMARY KEY, balance BIGINT NOT NULL, carry BIGINT NOT NULL, updated_at BIGINT NOT NULL)';
 const STATEMENTS = { charge: CHARGE_BUCKET_SQL, topup: TOP_UP_BUCKET_SQL, set: SET_BUCKET_BALANCE_SQL };
 
 /** `:name` placeholders to PostgreSQL's `$n` (a repeated name is one parameter). */
@@ -43,7 +43,7 @@ lite.exec(DDL);
 const liteStatements = Object.fromEntries(Object.entries(STATEMENTS).map(([k, s]) => [k, lite.prepare(s)]));
 const pool = pg ? new pg.Pool({ connectionString: pgUrl, max: 8 }) : undefined;
 if (pool) {
-  await pool.query('DROP TABLE IF EXISTS quota_buckets');
+  await pool.query('DROP TABLE IF EXISTS quotas_buckets');
   await pool.query(DDL);
 }
 const pgStatements = Object.fromEntries(Object.entries(STATEMENTS).map(([k, s]) => [k, positional(s)]));
@@ -113,7 +113,7 @@ if (pool) {
   const costs = Array.from({ length: 400 }, () => Math.floor(random() * 1e8));
   const { sql, names } = pgStatements.charge;
   await Promise.all(costs.map((cost) => pool.query(sql, names.map((n) => chargeParams('shared', limits, now, cost)[n]))));
-  const balance = Number((await pool.query("SELECT balance FROM quota_buckets WHERE name = 'shared'")).rows[0].balance);
+  const balance = Number((await pool.query("SELECT balance FROM quotas_buckets WHERE name = 'shared'")).rows[0].balance);
   const expected = limits.capacity - costs.reduce((a, c) => a + c, 0);
   lost = balance === expected ? 0 : 1;
   console.log(`400 concurrent PostgreSQL charges: balance ${balance}, expected ${expected}: ${lost ? 'LOST UPDATES' : 'ok'}`);

@@ -1,4 +1,4 @@
-import { WARN_UNKNOWN } from '@tollgate/core';
+import { WARN_UNKNOWN, duration } from '@tollgate/core';
 import { Type } from 'typebox';
 
 const warnUnknown = { [WARN_UNKNOWN]: true };
@@ -35,40 +35,30 @@ export const QuotasSchema = Type.Record(Type.String({ minLength: 1 }), QuotaSche
 export const AutoCostBasisSchema = Type.Boolean({ default: true });
 
 /**
- * A provider's `cost_basis`: the pricing source of its models. Aperture's values are `anthropic`,
- * `openai`, `google`, `bedrock`, `bedrock-us`, `bedrock-eu`, `bedrock-ap`, `vertex`, `azure`,
- * `azure-eu`, `openrouter`, `vercel`; tollgate also accepts any provider id of the bundled price
- * data (`groq`, `deepseek`, `mistral`, ...). An unknown value is a load-time warning and leaves
- * the provider's models unpriced.
+ * Options of the plugin (`["quotas", { ... }]` in `plugins`); an Aperture config needs none.
  */
-export const CostBasisSchema = Type.String({ minLength: 1 });
-
-/** One `model_cost_map` entry: models matching `match` are priced as `as`, times `adjustment`. */
-export const ModelCostMapEntrySchema = Type.Object(
+export const QuotasOptionsSchema = Type.Object(
   {
-    /** Glob over the model id (`*` within a `/`-segment, `**` across segments), as in grants' `models`. */
-    match: Type.String({ minLength: 1 }),
-    /** Model whose prices are used (default: the model itself). */
-    as: Type.Optional(Type.String({ minLength: 1 })),
-    /** Multiplier applied to the price (`1.1` = 10% more). @default 1 */
-    adjustment: Type.Number({ minimum: 0, default: 1 }),
+    /**
+     * Refuse requests for a model without a known price (403, code `model_unpriced`) from callers
+     * whose grants charge them to a quota, since their cost could not be charged. Callers without
+     * a quota are never refused for it. @default false
+     */
+    refuse_unpriced: Type.Boolean({ default: false }),
+    /**
+     * The least time between two warnings about the same unpriced model (each says how many of
+     * its exchanges were unpriced since the last one). A Go duration. @default "10m"
+     */
+    unpriced_warn_interval: duration('10m'),
+    /**
+     * How long `settle` waits for the charges of one exchange before letting observers run
+     * without the balances (the charges stay queued and are retried while the store is down).
+     * A Go duration. @default "5s"
+     */
+    charge_timeout: duration('5s'),
   },
-  warnUnknown,
+  { additionalProperties: false, default: {} },
 );
-
-/** A provider's `model_cost_map`: the first entry whose `match` matches the model wins. */
-export const ModelCostMapSchema = Type.Array(ModelCostMapEntrySchema);
-
-/**
- * The two per-provider fields this package reads, for core's `ProviderSchema` (spread them into
- * its properties): `cost_basis` and `model_cost_map`, both optional.
- */
-export const PROVIDER_COST_FIELDS = {
-  /** See {@link CostBasisSchema}. */
-  cost_basis: Type.Optional(CostBasisSchema),
-  /** See {@link ModelCostMapSchema}. */
-  model_cost_map: Type.Optional(ModelCostMapSchema),
-};
 
 /** The top-level sections the quotas plugin owns, with their schemas (for its plugin definition). */
 export const QUOTAS_SECTIONS = {
@@ -82,7 +72,5 @@ export const QUOTAS_SECTIONS = {
 export type QuotaConfig = Type.Static<typeof QuotaSchema>;
 /** The validated `quotas` section. */
 export type QuotasConfig = Type.Static<typeof QuotasSchema>;
-/** A validated `model_cost_map` entry. */
-export type ModelCostMapEntryConfig = Type.Static<typeof ModelCostMapEntrySchema>;
-/** A validated `model_cost_map`. */
-export type ModelCostMapConfig = Type.Static<typeof ModelCostMapSchema>;
+/** Validated plugin options. */
+export type QuotasOptions = Type.Static<typeof QuotasOptionsSchema>;

@@ -1,10 +1,13 @@
-import type { Usage } from '@tollgate/core';
+import type { EstimatedCost, Usage } from '@tollgate/core';
 import type { ModelCostMapEntry } from './cost/model-cost-map.js';
 
 /** Plugin name: config owner, tap name, log binding, decision `plugin` field. */
 export const PLUGIN_NAME = 'quotas';
 
-/** The provider fields cost estimation reads (a subset of a validated provider config). */
+/**
+ * The provider fields cost estimation reads: a subset of core's validated `ProviderConfig`
+ * (`cost_basis` and `model_cost_map` are core's provider fields).
+ */
 export interface ProviderCostConfig {
   /** Upstream base URL (used by `auto_cost_basis` to recognise a vendor's API). */
   readonly baseurl?: string;
@@ -65,22 +68,11 @@ export interface CostEstimate {
   readonly unpriced?: UnpricedReason;
 }
 
-/** `metadata.estimated_cost` of a hook payload (Aperture's shape). */
-export interface EstimatedCostPayload {
-  /** Estimated dollars; `null` for a model without a known price. */
-  readonly dollars: number | null;
-  /** `provider/model` whose prices were used; `null` when no pricing source applied. */
-  readonly cost_basis: string | null;
-  /** Token counts the estimate is based on. */
-  readonly usage: {
-    readonly input_tokens: number;
-    readonly output_tokens: number;
-    readonly cached_tokens: number;
-    readonly reasoning_tokens: number;
-    /** Present only when the provider reported cache writes. */
-    readonly cache_write_tokens?: number;
-  };
-}
+/**
+ * `metadata.estimated_cost` of a hook payload (Aperture's shape): core's `EstimatedCost`, with
+ * `dollars: null` for a model without a known price.
+ */
+export type EstimatedCostPayload = EstimatedCost;
 
 /** One bucket of `metadata.quotas` (Aperture's shape): amounts in integer nanodollars. */
 export interface QuotaBalancePayload {

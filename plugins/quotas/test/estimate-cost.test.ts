@@ -1,15 +1,6 @@
 import assert from 'node:assert/strict';
-import {
-  type FormatAdapter,
-  SseFramer,
-  type Usage,
-  anthropicMessagesFormat,
-  anthropicUsage,
-  emptyUsage,
-  geminiFormat,
-  openAiChatFormat,
-  openAiResponsesFormat,
-} from '@tollgate/core';
+import { type Usage, emptyUsage } from '@tollgate/core';
+import { type FormatAdapter, SseFramer, anthropicMessagesFormat, anthropicUsage, geminiFormat, openAiChatFormat, openAiResponsesFormat } from '@tollgate/core/formats';
 import { type CostEstimate, type CostInput, type ProviderCostConfig, costConfigIssues, estimateCost, inferCostBases } from '@tollgate/plugin-quotas';
 import { type FixtureFormat, chunksToSse, readChunkLines, readFixture } from '@tollgate/testing';
 

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
-import {
-  type Identity,
-  anthropicMessagesFormat,
-  apiError,
-  createIdentity,
-  geminiFormat,
-  openAiChatFormat,
-  openAiResponsesFormat,
-  validateSection,
-} from '@tollgate/core';
+import { type Identity, apiError, createIdentity, validateSection } from '@tollgate/core';
+import { anthropicMessagesFormat, geminiFormat, openAiChatFormat, openAiResponsesFormat } from '@tollgate/core/formats';
 import { type GrantsConfig, GrantsPlugin, GrantsSchema } from '@tollgate/plugin-grants';
 import {
   type BucketSnapshot,

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { type ProviderConfig, ProviderSchema, WARN_UNKNOWN, emptyUsage, validateSection } from '@tollgate/core';
-import { AutoCostBasisSchema, type ModelCostMapEntryConfig, PROVIDER_COST_FIELDS, QUOTAS_SECTIONS, type QuotasConfig, QuotasSchema, estimateCost } from '@tollgate/plugin-quotas';
-import { Type } from 'typebox';
-
-/** Core's provider schema with the two fields this package asks core to add. */
-const ExtendedProviderSchema = Type.Object({ ...ProviderSchema.properties, ...PROVIDER_COST_FIELDS }, { [WARN_UNKNOWN]: true });
+import { type ProviderConfig, emptyUsage, validateSection } from '@tollgate/core';
+import { ProviderSchema } from '@tollgate/core/internal';
+import { AutoCostBasisSchema, QUOTAS_SECTIONS, QuotasOptionsSchema, type QuotasConfig, QuotasSchema, estimateCost } from '@tollgate/plugin-quotas';
 
 const summary = (issues: ReadonlyArray<{ severity: string; path: string; message: string }>): string[] => issues.map((i) => `${i.severity} ${i.path}: ${i.message}`);
 
@@ -31,8 +28,13 @@ describe('schemas', () => {
     assert.deepEqual(Object.keys(QUOTAS_SECTIONS), ['quotas', 'auto_cost_basis']);
   });
 
-  it('extends a provider with cost_basis and model_cost_map (adjustment defaults to 1)', () => {
-    const r = validateSection<ProviderConfig & { cost_basis?: string; model_cost_map?: ModelCostMapEntryConfig[] }>('config/providers/anthropic', ExtendedProviderSchema, {
+  it('defaults the plugin options', () => {
+    assert.deepEqual(validateSection('plugins.quotas', QuotasOptionsSchema, {}).value, { refuse_unpriced: false, unpriced_warn_interval: '10m', charge_timeout: '5s' });
+    assert.equal(validateSection('plugins.quotas', QuotasOptionsSchema, { refuse_unpriced: 'yes' }).issues[0]?.severity, 'error');
+  });
+
+  it('core\'s provider schema has cost_basis and model_cost_map (adjustment defaults to 1)', () => {
+    const r = validateSection<ProviderConfig>('config/providers/anthropic', ProviderSchema, {
       baseurl: 'https://api.anthropic.com',
       models: ['claude-sonnet-4-5', 'corp-sonnet'],
       compatibility: { anthropic_messages: true },
@@ -46,7 +48,7 @@ describe('schemas', () => {
   });
 
   it('refuses a negative adjustment and an empty match, and warns about unknown entry keys', () => {
-    const r = validateSection('config/providers/p', ExtendedProviderSchema, {
+    const r = validateSection('config/providers/p', ProviderSchema, {
       baseurl: 'https://x.example',
       models: ['m'],
       model_cost_map: [{ match: '', adjustment: -1, note: 'x' }],

@@ -12,7 +12,7 @@ import type { BucketLimits } from './token-bucket.js';
  * Table (one row per bucket name, templates filled):
  *
  * ```sql
- * CREATE TABLE quota_buckets (
+ * CREATE TABLE quotas_buckets (
  *   name       TEXT PRIMARY KEY,   -- 'daily:alice@example.com'
  *   balance    BIGINT NOT NULL,    -- nanodollars, may be negative
  *   carry      BIGINT NOT NULL,    -- refill not yet credited, in 1/period nanodollar, 0 <= carry < period
@@ -31,7 +31,7 @@ import type { BucketLimits } from './token-bucket.js';
  */
 
 /** Name of the bucket table the statements below use. */
-export const BUCKET_TABLE = 'quota_buckets';
+export const BUCKET_TABLE = 'quotas_buckets';
 
 /**
  * A bound integer parameter. The cast makes the statement independent of how a driver binds a
