@@ -2,11 +2,12 @@ import { checkConfigCommand } from './commands/check-config.js';
 import type { Command } from './commands/command.js';
 import { createPluginCommand } from './commands/create-plugin.js';
 import { hooksCommand } from './commands/hooks.js';
+import { quotasCommand } from './commands/quotas.js';
 import { startCommand } from './commands/start.js';
 import { CLI_VERSION } from './version.js';
 
 /** The commands, in help order. */
-export const COMMANDS: readonly Command[] = [startCommand, checkConfigCommand, hooksCommand, createPluginCommand];
+export const COMMANDS: readonly Command[] = [startCommand, checkConfigCommand, hooksCommand, quotasCommand, createPluginCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

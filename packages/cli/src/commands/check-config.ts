@@ -12,7 +12,7 @@ export const checkConfigCommand: Command = {
     'Usage: tollgate check-config <file>',
     '',
     'Parses the HuJSON file, resolves env: references, loads every plugin it names (or the',
-    'defaults: grants, webhook, oso) and validates every section. Prints each error and warning',
+    'defaults: grants, webhook, oso, quotas) and validates every section. Prints each error and warning',
     'with its path; exits 1 when there is any error, 0 otherwise.',
   ].join('\n'),
   async run(args) {
