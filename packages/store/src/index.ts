@@ -11,5 +11,5 @@ export { columnTypes, dialectOf, autoIdColumn, parseJson, type ColumnTypes } fro
 export type { StoreErrorCode } from './errors.js';
 export type { Store, StoreOptions, StoreDialect, StoreLogger, Migrations } from './types.js';
 /** Kysely's types, so that plugins type their tables without a kysely dependency of their own. */
-export type { ColumnType, Generated, Insertable, Kysely, Migration, RawBuilder, Selectable, Transaction, Updateable } from 'kysely';
-export { sql } from 'kysely';
+export type { ColumnType, Generated, Insertable, Kysely, Migration, Selectable, Transaction, Updateable } from 'kysely';
+export { CompiledQuery, sql } from 'kysely';

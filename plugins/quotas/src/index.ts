@@ -51,10 +51,11 @@ export { compileQuotas, type QuotaDefinition, type InvalidQuota, type CompiledQu
 export { resolveQuotas, type QuotaCapabilities, type ResolvedBucket, type QuotaFailure, type QuotaResolution, type ResolveQuotasInput } from './quota/resolve-quotas.js';
 export { admit, quotaDenial, NEVER_RETRY_AFTER_SECONDS, QUOTA_CODE, type Admission, type BucketSnapshot } from './quota/admission.js';
 export { chainAvailable, chainAdmits, planChainCharge, type ChainLink, type ChainShare } from './quota/overdraft-chain.js';
-export { BUCKET_TABLE, CHARGE_BUCKET_SQL, TOP_UP_BUCKET_SQL, SET_BUCKET_BALANCE_SQL, chargeParams, type ChargeParams } from './quota/atomic-charge.js';
+export { BUCKET_TABLE, CHANGE_COLUMNS, bucketChangeSql, chargeRow, topUpRow, setBalanceRow, type BucketChangeKind, type BucketChangeRow, type SqlDialect } from './quota/atomic-charge.js';
 
-export { BucketStore, type StoredBucket } from './store/bucket-store.js';
-export { ChargeQueue, ChargeDroppedError, type ChargeQueueOptions, type ChargeQueueStats } from './store/charge-queue.js';
+export { BucketStore, NAMES_PER_READ, type StoredBucket, type QueryRunner } from './store/bucket-store.js';
+export { BalanceReader } from './store/balance-reader.js';
+export { ChargeQueue, ChargeDroppedError, type Charge, type ChargeQueueOptions, type ChargeQueueStats } from './store/charge-queue.js';
 export { QUOTAS_MIGRATIONS, STORE_NAMESPACE } from './store/migrations.js';
 export { QuotaAdmin, type BucketView, type InvalidQuotaView, type QuotaList } from './admin/quota-admin.js';
 export { QUOTAS_PATH, QUOTAS_REFILL_PATH, QUOTAS_SET_PATH } from './admin/quota-routes.js';

@@ -24,12 +24,12 @@ import { CostEstimator } from './cost/cost-estimator.js';
 import { UnpricedLog } from './cost/unpriced-log.js';
 import { estimatedCostPayload, quotaBalancePayload } from './payload.js';
 import { admit, quotaDenial } from './quota/admission.js';
-import { chargeParams } from './quota/atomic-charge.js';
 import { BucketMatcher } from './quota/bucket-pattern.js';
 import { type CompiledQuotas, compileQuotas } from './quota/quota-definitions.js';
 import { type ResolvedBucket, resolveQuotas } from './quota/resolve-quotas.js';
 import { type BucketState, type Clock, refillBucket, systemClock } from './quota/token-bucket.js';
 import { AutoCostBasisSchema, type QuotasConfig, QuotasOptionsSchema, type QuotasOptions, QuotasSchema } from './schema.js';
+import { BalanceReader } from './store/balance-reader.js';
 import { BucketStore } from './store/bucket-store.js';
 import { ChargeQueue, type ChargeQueueStats } from './store/charge-queue.js';
 import { QUOTAS_MIGRATIONS, STORE_NAMESPACE } from './store/migrations.js';
@@ -96,6 +96,7 @@ export class QuotasPlugin implements TollgatePlugin {
   #unpriced: UnpricedLog | undefined;
   #lease: StoreLease | undefined;
   #buckets: BucketStore | undefined;
+  #reader: BalanceReader | undefined;
   #charges: ChargeQueue | undefined;
 
   constructor(config: QuotasPluginConfig, deps: QuotasPluginDeps = {}) {
@@ -159,7 +160,7 @@ export class QuotasPlugin implements TollgatePlugin {
     const start = performance.now();
     let stored: Map<string, BucketState>;
     try {
-      stored = await (this.#buckets as BucketStore).read(buckets.map((b) => b.name));
+      stored = await (this.#reader as BalanceReader).read(buckets.map((b) => b.name));
     } catch (err) {
       ctx.log.error({ plugin: this.name, err }, 'quota store unreadable: request refused');
       return { status: 503, kind: 'unavailable', code: 'quota_store_unavailable', message: 'quota balances cannot be read right now; try again later', headers: { 'Retry-After': '5' }, by: this.name };
@@ -199,7 +200,7 @@ export class QuotasPlugin implements TollgatePlugin {
     if (buckets === undefined || queue === undefined || !estimate.nanodollars) return;
     const now = this.#clock();
     const cost = estimate.nanodollars;
-    const charged = Promise.all(buckets.map((b) => queue.charge(chargeParams(b.name, b.definition.limits, now, cost)).then((state) => [b, state] as const)));
+    const charged = Promise.all(buckets.map((b) => queue.charge({ name: b.name, limits: b.definition.limits, now, cost }).then((state) => [b, state] as const)));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.#chargeTimeoutMs)));
     try {
@@ -235,7 +236,8 @@ export class QuotasPlugin implements TollgatePlugin {
       const removed = (await buckets.list()).map((b) => b.name).filter((name) => matcher.quotaOf(name) === undefined);
       if (removed.length > 0) log.info({ buckets: removed.length, removed: await buckets.remove(removed) }, 'quota buckets removed: their quotas are no longer configured');
       this.#buckets = buckets;
-      this.#charges = new ChargeQueue(lease.store, { logger: log });
+      this.#reader = new BalanceReader(buckets);
+      this.#charges = new ChargeQueue(buckets, () => lease.store.ping(), { logger: log });
       this.#lease = lease;
     } catch (err) {
       await lease.release();

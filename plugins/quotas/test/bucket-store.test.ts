@@ -5,13 +5,15 @@ import { join } from 'node:path';
 import {
   type BucketLimits,
   type BucketState,
+  BalanceReader,
   BucketStore,
   ChargeDroppedError,
   ChargeQueue,
   QUOTAS_MIGRATIONS,
   STORE_NAMESPACE,
   chargeBucket,
-  chargeParams,
+  chargeRow,
+  setBalanceRow,
   parseMoney,
   parseRate,
   setBucketBalance,
@@ -76,7 +78,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
             let got: BucketState;
             if (op.kind === 'charge') {
               reference = chargeBucket(reference, limits, now, op.amount);
-              got = await BucketStore.charge(store.db, chargeParams(name, limits, now, op.amount));
+              got = await buckets.charge(name, limits, now, op.amount);
             } else if (op.kind === 'topup') {
               reference = topUpBucket(reference, limits, now, op.amount);
               got = await buckets.topUp(name, limits, now, op.amount);
@@ -92,10 +94,24 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       );
     });
 
+    it('changes many buckets, each with its own limits, in one statement, as separate statements would', async () => {
+      const a = { capacity: parseMoney('$10.00'), rate: parseRate('$5.00/day') };
+      const b = { capacity: parseMoney('$1.00'), rate: parseRate('$1.234567891/min') };
+      await buckets.charge('multi:b', b, T0, 900_000_000);
+      const after = await buckets.change('charge', [chargeRow('multi:c', a, T0 + 60_000, 3), chargeRow('multi:b', b, T0 + 60_000, 5), chargeRow('multi:a', a, T0 + 60_000, 7)]);
+      assert.deepEqual(Object.fromEntries(after), {
+        'multi:a': chargeBucket(undefined, a, T0 + 60_000, 7),
+        'multi:b': chargeBucket(chargeBucket(undefined, b, T0, 900_000_000), b, T0 + 60_000, 5),
+        'multi:c': chargeBucket(undefined, a, T0 + 60_000, 3),
+      });
+      const set = await buckets.change('set_balance', [setBalanceRow('multi:a', a, T0 + 60_000, -5), setBalanceRow('multi:b', b, T0 + 60_000, 5e9)]);
+      assert.deepEqual([set.get('multi:a')?.balance, set.get('multi:b')?.balance], [-5, 1e9]);
+    });
+
     it('reads, lists and removes buckets', async () => {
       const limits = { capacity: parseMoney('$10.00'), rate: parseRate('$5.00/day') };
-      await BucketStore.charge(store.db, chargeParams('list:a', limits, T0, 1));
-      await BucketStore.charge(store.db, chargeParams('list:b', limits, T0, 2));
+      await buckets.charge('list:a', limits, T0, 1);
+      await buckets.charge('list:b', limits, T0, 2);
       const read = await buckets.read(['list:a', 'list:b', 'list:none']);
       assert.deepEqual([...read.keys()].sort(), ['list:a', 'list:b']);
       assert.equal(read.get('list:b')?.balance, 10e9 - 2);
@@ -104,11 +120,20 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal((await buckets.read(['list:a'])).size, 0);
     });
 
+    it('grouped reads answer each caller with its own buckets', async () => {
+      const limits = { capacity: parseMoney('$10.00'), rate: parseRate('$0.00/day') };
+      await buckets.charge('read:a', limits, T0, 5);
+      await buckets.charge('read:b', limits, T0, 7);
+      const reader = new BalanceReader(buckets);
+      const answers = await Promise.all([reader.read(['read:a']), reader.read(['read:b', 'read:none']), reader.read(['read:a', 'read:b']), reader.read([])]);
+      assert.deepEqual(answers.map((m) => Object.fromEntries([...m].map(([k, v]) => [k, v.balance]))), [{ 'read:a': 10e9 - 5 }, { 'read:b': 10e9 - 7 }, { 'read:a': 10e9 - 5, 'read:b': 10e9 - 7 }, {}]);
+    });
+
     it('the charge queue loses no charge among 300 concurrent ones, each resolving with its own balance after', async () => {
-      const queue = new ChargeQueue(store, { logger: silent });
+      const queue = new ChargeQueue(buckets, () => store.ping(), { logger: silent });
       const limits = { capacity: parseMoney('$100.00'), rate: parseRate('$0.00/day') };
       const costs = Array.from({ length: 300 }, (_, i) => 1_000_000 + i);
-      const states = await Promise.all(costs.map((cost, i) => queue.charge(chargeParams(i % 3 === 0 ? 'queue:x' : 'queue:y', limits, T0, cost))));
+      const states = await Promise.all(costs.map((cost, i) => queue.charge({ name: i % 3 === 0 ? 'queue:x' : 'queue:y', limits, now: T0, cost })));
       const total = (bucket: string): number => costs.filter((_, i) => (i % 3 === 0) === (bucket === 'queue:x')).reduce((t, c) => t + c, 0);
       const stored = await buckets.read(['queue:x', 'queue:y']);
       assert.equal(stored.get('queue:x')?.balance, limits.capacity - total('queue:x'));
@@ -117,7 +142,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(new Set(states.map((s, i) => `${i % 3 === 0}:${s.balance}`)).size, 300);
       assert.deepEqual(queue.stats(), { queued: 0, charged: 300, dropped: 0, failedWrites: 0, healthy: true });
       await queue.close();
-      await assert.rejects(queue.charge(chargeParams('queue:x', limits, T0, 1)), ChargeDroppedError);
+      await assert.rejects(queue.charge({ name: 'queue:x', limits, now: T0, cost: 1 }), ChargeDroppedError);
       assert.equal(queue.stats().dropped, 1);
     });
 
@@ -125,11 +150,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       it('keeps charges while the database is down and writes them when it is back', async () => {
         const logs: string[] = [];
         const logger = { ...silent, warn: (_f: object, msg?: string) => void logs.push(`warn ${msg}`), info: (_f: object, msg?: string) => void logs.push(`info ${msg}`) };
-        const queue = new ChargeQueue(store, { logger, retryMinMs: 50, retryMaxMs: 200 });
+        const queue = new ChargeQueue(buckets, () => store.ping(), { logger, retryMinMs: 50, retryMaxMs: 200 });
         const limits = { capacity: parseMoney('$10.00'), rate: parseRate('$0.00/day') };
-        await queue.charge(chargeParams('outage', limits, T0, 1_000));
+        await queue.charge({ name: 'outage', limits, now: T0, cost: 1_000 });
         await (cluster as PostgresCluster).stop();
-        const pending = Array.from({ length: 20 }, () => queue.charge(chargeParams('outage', limits, T0, 1_000)));
+        const pending = Array.from({ length: 20 }, () => queue.charge({ name: 'outage', limits, now: T0, cost: 1_000 }));
         await waitUntil(() => queue.stats().failedWrites >= 2);
         assert.equal(queue.stats().healthy, false);
         assert.equal(queue.stats().queued, 20);

@@ -5,14 +5,14 @@ import { type EffectiveCapabilities, effectiveCapabilities } from '@tollgate/plu
 import {
   type Admission,
   type BucketState,
-  type ChargeParams,
+  type BucketChangeRow,
   type CostEstimate,
   type EstimatedCostPayload,
   type QuotaBalancePayload,
   type QuotaCapabilities,
   type QuotaResolution,
   admit,
-  chargeParams,
+  chargeRow,
   compileQuotas,
   estimateCost,
   estimatedCostPayload,
@@ -43,7 +43,7 @@ if (resolution.ok) {
     void denial;
   } else {
     const balances: Record<string, QuotaBalancePayload> = quotasPayload(admission.buckets.map((b, i) => ({ ...b, limits: resolution.buckets[i]!.definition.limits })));
-    const params: ChargeParams = chargeParams('daily:alice@example.com', resolution.buckets[0]!.definition.limits, Date.now(), 1);
+    const params: BucketChangeRow = chargeRow('daily:alice@example.com', resolution.buckets[0]!.definition.limits, Date.now(), 1);
     void [balances, params];
   }
 } else {

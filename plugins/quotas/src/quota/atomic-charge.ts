@@ -1,141 +1,124 @@
 import type { BucketLimits } from './token-bucket.js';
 
 /**
- * The charge of one bucket as **one SQL statement**, the same text for SQLite (>= 3.35) and
- * PostgreSQL (>= 9.5): an upsert that inserts a new bucket full minus the cost, or updates the
- * stored row from its own current values (refill for the time elapsed, cap at capacity,
- * subtract the cost) and returns the new state. Every gateway sharing the database runs it; the
- * row lock (PostgreSQL) or the write lock (SQLite) makes concurrent charges serialise, so no
- * charge is lost and no read-modify-write race exists. It computes exactly what
- * `chargeBucket` computes in JavaScript.
+ * Changes to buckets as **one SQL statement** each, the same for SQLite (>= 3.35) and PostgreSQL
+ * (>= 9.5): a multi-row upsert that inserts a bucket not stored yet (full, then changed) and
+ * otherwise updates the stored row from its own current values (refill for the time elapsed,
+ * cap at capacity, apply the change) and returns the new state. Every gateway sharing the
+ * database runs it; the row lock (PostgreSQL) or the write lock (SQLite) serialises concurrent
+ * changes, so none is lost and no read-modify-write race exists. It computes exactly what
+ * `chargeBucket`, `topUpBucket` and `setBucketBalance` compute in JavaScript.
  *
- * Table (one row per bucket name, templates filled):
- *
- * ```sql
- * CREATE TABLE quotas_buckets (
- *   name       TEXT PRIMARY KEY,   -- 'daily:alice@example.com'
- *   balance    BIGINT NOT NULL,    -- nanodollars, may be negative
- *   carry      BIGINT NOT NULL,    -- refill not yet credited, in 1/period nanodollar, 0 <= carry < period
- *   updated_at BIGINT NOT NULL     -- milliseconds since the epoch
- * );
- * ```
+ * Each row carries its change's parameters into columns of its own (`capacity`, `period`,
+ * `rate_amount`, `max_periods`, `last_change`, and `updated_at` = now), which the update reads
+ * back as `excluded.*`: so one statement changes any number of buckets, each with its own limits,
+ * with each value bound once. The row also records the limits it was last changed with.
  *
  * Integer arithmetic only, and no intermediate leaves 64 bits: with `e` the elapsed
  * milliseconds, `P` the period, `A` the rate amount, `A = q·P + r`, `e = k·P + e'`, the credit
  * `floor((e·A + carry) / P)` is computed as `k·A + e'·q + floor((e'·r + carry) / P)`, where
  * `e'·r + carry < P² <= 6.7e18` (a month is the longest period) and `k` is clamped to
- * `max_periods = min(floor(4e18 / A), 2^53 - 1)`: a bucket idle that long is full anyway. Balances are bounded by
- * `Number.MAX_SAFE_INTEGER`. Portable spelling: `CASE` instead of `MIN`/`MAX` (scalar in SQLite,
- * aggregates in PostgreSQL) and `LEAST`/`GREATEST` (PostgreSQL only); integer `/` truncates
- * in both, and every operand is non-negative where it divides.
+ * `max_periods = min(floor(4e18 / A), 2^53 - 1)`: a bucket idle that long is full anyway. Balances
+ * are bounded by `Number.MAX_SAFE_INTEGER`. Portable spelling: `CASE` instead of `MIN`/`MAX`
+ * (scalar in SQLite, aggregates in PostgreSQL) and `LEAST`/`GREATEST` (PostgreSQL only); integer
+ * `/` truncates in both, every operand is non-negative where it divides, and every bound value is
+ * cast to `BIGINT` (some SQLite drivers bind a JavaScript number as REAL).
  */
 
-/** Name of the bucket table the statements below use. */
+/** Name of the bucket table. */
 export const BUCKET_TABLE = 'quotas_buckets';
 
-/**
- * A bound integer parameter. The cast makes the statement independent of how a driver binds a
- * JavaScript number (some SQLite drivers bind it as REAL, which would make `/` a float division).
- */
-const i = (name: string): string => `CAST(:${name} AS BIGINT)`;
+/** What a statement does to each of its buckets. */
+export type BucketChangeKind = 'charge' | 'top_up' | 'set_balance';
 
-const NOW = i('now');
-const PERIOD = i('period');
-const CAPACITY = i('capacity');
-const E = `(CASE WHEN ${NOW} > b.updated_at THEN ${NOW} - b.updated_at ELSE 0 END)`;
-const K = `(CASE WHEN ${E} / ${PERIOD} > ${i('max_periods')} THEN ${i('max_periods')} ELSE ${E} / ${PERIOD} END)`;
-const ACC = `((${E} % ${PERIOD}) * ${i('rate_rem')} + (CASE WHEN b.carry < ${PERIOD} THEN b.carry ELSE ${PERIOD} - 1 END))`;
-const FILLED = `(b.balance + ${K} * ${i('rate_amount')} + (${E} % ${PERIOD}) * ${i('rate_quot')} + ${ACC} / ${PERIOD})`;
-const UPDATED_AT = `updated_at = CASE WHEN ${NOW} > b.updated_at THEN ${NOW} ELSE b.updated_at END`;
+/** The database dialects the statements are written for. */
+export type SqlDialect = 'sqlite' | 'postgres';
 
 /**
- * The atomic charge. Named parameters (bind them with {@link chargeParams}): `:name`, `:now`,
- * `:cost`, `:initial_balance`, `:capacity`, `:period`, `:rate_amount`, `:rate_quot`,
- * `:rate_rem`, `:max_periods`. Returns the row after the charge (`balance`, `carry`,
- * `updated_at`). Drivers with positional parameters need the names rewritten (`?` for SQLite,
- * `$n` for PostgreSQL; a repeated name is one parameter).
+ * One bucket's row of a change statement, in column order: name, balance of a bucket created by
+ * this change, carry (0), now, capacity, period, rate amount, max periods, the change (a cost, a
+ * top-up amount, or for a set balance the balance).
  */
-export const CHARGE_BUCKET_SQL = [
-  `INSERT INTO ${BUCKET_TABLE} AS b (name, balance, carry, updated_at)`,
-  `VALUES (:name, ${i('initial_balance')}, 0, ${NOW})`,
-  'ON CONFLICT (name) DO UPDATE SET',
-  `  balance = (CASE WHEN ${FILLED} >= ${CAPACITY} THEN ${CAPACITY} ELSE ${FILLED} END) - ${i('cost')},`,
-  `  carry = CASE WHEN ${FILLED} >= ${CAPACITY} THEN 0 ELSE ${ACC} % ${PERIOD} END,`,
-  `  ${UPDATED_AT}`,
-  'RETURNING balance, carry, updated_at',
-].join('\n');
+export type BucketChangeRow = readonly [name: string, initialBalance: number, carry: 0, now: number, capacity: number, period: number, rateAmount: number, maxPeriods: number, change: number];
 
-/** Parameters of {@link CHARGE_BUCKET_SQL}. */
-export interface ChargeParams {
-  /** Bucket name. */
-  readonly name: string;
-  /** Now, in milliseconds since the epoch. */
-  readonly now: number;
-  /** Cost in nanodollars (≥ 0). */
-  readonly cost: number;
-  /** Balance of a bucket created by this charge: capacity − cost. */
-  readonly initial_balance: number;
-  /** Capacity in nanodollars. */
-  readonly capacity: number;
-  /** Rate period in milliseconds. */
-  readonly period: number;
-  /** Rate amount per period in nanodollars. */
-  readonly rate_amount: number;
-  /** `rate_amount` div `period`. */
-  readonly rate_quot: number;
-  /** `rate_amount` mod `period`. */
-  readonly rate_rem: number;
-  /** Most whole periods credited at once (beyond it the bucket is full anyway). */
-  readonly max_periods: number;
-}
+/** The columns a change row fills, in {@link BucketChangeRow} order. */
+export const CHANGE_COLUMNS = ['name', 'balance', 'carry', 'updated_at', 'capacity', 'period', 'rate_amount', 'max_periods', 'last_change'] as const;
 
 /** Largest whole-period credit the statement computes (keeps every product within 64 bits). */
 const CREDIT_LIMIT = 4_000_000_000_000_000_000n;
 
-/** The parameters of {@link CHARGE_BUCKET_SQL} for a charge of `cost` nanodollars at `now`. */
-export function chargeParams(name: string, limits: BucketLimits, now: number, cost: number): ChargeParams {
-  if (!Number.isSafeInteger(cost) || cost < 0) throw new RangeError(`cost must be a non-negative integer number of nanodollars (got ${cost})`);
-  const { amount, periodMs } = limits.rate;
-  return {
-    name,
-    now,
-    cost,
-    initial_balance: limits.capacity - cost,
-    capacity: limits.capacity,
-    period: periodMs,
-    rate_amount: amount,
-    rate_quot: Math.floor(amount / periodMs),
-    rate_rem: amount % periodMs,
-    max_periods: amount === 0 ? 0 : Math.min(Number.MAX_SAFE_INTEGER, Number(CREDIT_LIMIT / BigInt(amount))),
-  };
+const x = (column: string): string => `excluded.${column}`;
+const NOW = x('updated_at');
+const P = x('period');
+const CAPACITY = x('capacity');
+const E = `(CASE WHEN ${NOW} > b.updated_at THEN ${NOW} - b.updated_at ELSE 0 END)`;
+const K = `(CASE WHEN ${E} / ${P} > ${x('max_periods')} THEN ${x('max_periods')} ELSE ${E} / ${P} END)`;
+const ACC = `((${E} % ${P}) * (${x('rate_amount')} % ${P}) + (CASE WHEN b.carry < ${P} THEN b.carry ELSE ${P} - 1 END))`;
+const FILLED = `(b.balance + ${K} * ${x('rate_amount')} + (${E} % ${P}) * (${x('rate_amount')} / ${P}) + ${ACC} / ${P})`;
+const FILLED_PLUS = `(${FILLED} + ${x('last_change')})`;
+
+const SET_BALANCE: Readonly<Record<BucketChangeKind, readonly string[]>> = {
+  charge: [`balance = (CASE WHEN ${FILLED} >= ${CAPACITY} THEN ${CAPACITY} ELSE ${FILLED} END) - ${x('last_change')}`, `carry = CASE WHEN ${FILLED} >= ${CAPACITY} THEN 0 ELSE ${ACC} % ${P} END`],
+  top_up: [`balance = CASE WHEN ${FILLED_PLUS} >= ${CAPACITY} THEN ${CAPACITY} ELSE ${FILLED_PLUS} END`, `carry = CASE WHEN ${FILLED_PLUS} >= ${CAPACITY} THEN 0 ELSE ${ACC} % ${P} END`],
+  set_balance: [`balance = ${x('balance')}`, 'carry = 0'],
+};
+
+const texts = new Map<string, string>();
+
+/**
+ * The statement applying a change of `kind` to `rows` buckets, with `dialect`'s numbered
+ * parameters (`?1` / `$1`), nine per row in {@link BucketChangeRow} order. It returns
+ * `name, balance, carry, updated_at` of every row changed (in no particular order). The rows must
+ * name distinct buckets (PostgreSQL refuses to change one row twice in a statement); sort them by
+ * name, so that concurrent statements lock rows in the same order.
+ */
+export function bucketChangeSql(kind: BucketChangeKind, rows: number, dialect: SqlDialect): string {
+  const key = `${kind}:${rows}:${dialect}`;
+  let text = texts.get(key);
+  if (text !== undefined) return text;
+  if (!Number.isSafeInteger(rows) || rows < 1) throw new RangeError(`rows must be a positive integer (got ${rows})`);
+  const mark = dialect === 'postgres' ? '$' : '?';
+  const values = Array.from({ length: rows }, (_, r) => `(${CHANGE_COLUMNS.map((_c, i) => (i === 0 ? `${mark}${r * 9 + 1}` : `CAST(${mark}${r * 9 + i + 1} AS BIGINT)`)).join(', ')})`);
+  text = [
+    `INSERT INTO ${BUCKET_TABLE} AS b (${CHANGE_COLUMNS.join(', ')})`,
+    `VALUES ${values.join(', ')}`,
+    'ON CONFLICT (name) DO UPDATE SET',
+    `  ${[...SET_BALANCE[kind], `updated_at = CASE WHEN ${NOW} > b.updated_at THEN ${NOW} ELSE b.updated_at END`, ...CHANGE_COLUMNS.slice(4).map((c) => `${c} = ${x(c)}`)].join(',\n  ')}`,
+    'RETURNING name, balance, carry, updated_at',
+  ].join('\n');
+  if (texts.size < 4_096) texts.set(key, text);
+  return text;
 }
 
-/**
- * The admin "refill" as one statement: refill for the time elapsed, add `:amount`, cap at
- * capacity (what `topUpBucket` computes). A bucket not yet stored is full, so it is stored full.
- * Parameters as {@link CHARGE_BUCKET_SQL} (from {@link chargeParams} with a cost of 0) plus
- * `:amount`.
- */
-export const TOP_UP_BUCKET_SQL = [
-  `INSERT INTO ${BUCKET_TABLE} AS b (name, balance, carry, updated_at)`,
-  `VALUES (:name, ${CAPACITY}, 0, ${NOW})`,
-  'ON CONFLICT (name) DO UPDATE SET',
-  `  balance = CASE WHEN ${FILLED} + ${i('amount')} >= ${CAPACITY} THEN ${CAPACITY} ELSE ${FILLED} + ${i('amount')} END,`,
-  `  carry = CASE WHEN ${FILLED} + ${i('amount')} >= ${CAPACITY} THEN 0 ELSE ${ACC} % ${PERIOD} END,`,
-  `  ${UPDATED_AT}`,
-  'RETURNING balance, carry, updated_at',
-].join('\n');
+/** Most whole periods a change credits at once (beyond it the bucket is full anyway). */
+function maxPeriods(limits: BucketLimits): number {
+  const amount = limits.rate.amount;
+  return amount === 0 ? 0 : Math.min(Number.MAX_SAFE_INTEGER, Number(CREDIT_LIMIT / BigInt(amount)));
+}
 
-/**
- * The admin "set balance" as one statement: `:balance` (already capped at capacity, see
- * `setBucketBalance`), carry restarted. Parameters: `:name`, `:balance`, `:now`.
- */
-export const SET_BUCKET_BALANCE_SQL = [
-  `INSERT INTO ${BUCKET_TABLE} AS b (name, balance, carry, updated_at)`,
-  `VALUES (:name, ${i('balance')}, 0, ${NOW})`,
-  'ON CONFLICT (name) DO UPDATE SET',
-  `  balance = ${i('balance')},`,
-  '  carry = 0,',
-  `  ${UPDATED_AT}`,
-  'RETURNING balance, carry, updated_at',
-].join('\n');
+function assertAmount(value: number, what: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be a non-negative integer number of nanodollars (got ${value})`);
+}
+
+function row(name: string, limits: BucketLimits, now: number, initial: number, change: number): BucketChangeRow {
+  return [name, initial, 0, now, limits.capacity, limits.rate.periodMs, limits.rate.amount, maxPeriods(limits), change];
+}
+
+/** The row charging `cost` nanodollars to bucket `name` at `now` (a new bucket starts full). */
+export function chargeRow(name: string, limits: BucketLimits, now: number, cost: number): BucketChangeRow {
+  assertAmount(cost, 'cost');
+  return row(name, limits, now, limits.capacity - cost, cost);
+}
+
+/** The row adding `amount` nanodollars to bucket `name` at `now`, capped at capacity (a new bucket is full). */
+export function topUpRow(name: string, limits: BucketLimits, now: number, amount: number): BucketChangeRow {
+  assertAmount(amount, 'amount');
+  return row(name, limits, now, limits.capacity, amount);
+}
+
+/** The row setting bucket `name`'s balance to `balance` nanodollars (capped at capacity) at `now`; the carry restarts. */
+export function setBalanceRow(name: string, limits: BucketLimits, now: number, balance: number): BucketChangeRow {
+  if (!Number.isSafeInteger(balance)) throw new RangeError(`balance must be an integer number of nanodollars (got ${balance})`);
+  const capped = Math.min(balance, limits.capacity);
+  return row(name, limits, now, capped, capped);
+}

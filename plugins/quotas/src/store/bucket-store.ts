@@ -1,7 +1,6 @@
-import type { Kysely, Store, Transaction } from '@tollgate/store';
-import { BUCKET_TABLE, CHARGE_BUCKET_SQL, type ChargeParams, SET_BUCKET_BALANCE_SQL, TOP_UP_BUCKET_SQL, chargeParams } from '../quota/atomic-charge.js';
+import { CompiledQuery, type Kysely, type Store, type StoreDialect } from '@tollgate/store';
+import { BUCKET_TABLE, type BucketChangeKind, type BucketChangeRow, bucketChangeSql, chargeRow, setBalanceRow, topUpRow } from '../quota/atomic-charge.js';
 import type { BucketLimits, BucketState } from '../quota/token-bucket.js';
-import { namedSql } from './named-sql.js';
 
 /** A row of the bucket table as the store returns it. */
 interface BucketRow {
@@ -11,9 +10,6 @@ interface BucketRow {
   readonly updated_at: number | string;
 }
 
-/** The row the atomic statements return. */
-type ReturnedRow = Omit<BucketRow, 'name'>;
-
 /** A stored bucket: its name and state. */
 export interface StoredBucket {
   /** Bucket name (templates filled). */
@@ -22,78 +18,111 @@ export interface StoredBucket {
   readonly state: BucketState;
 }
 
+/** What runs a compiled query: the store's `db` or a transaction of it. */
+export interface QueryRunner {
+  /** Kysely's `executeQuery`. */
+  executeQuery<R>(query: CompiledQuery<R>): Promise<{ readonly rows: R[] }>;
+}
+
 // The store returns integers as numbers; Number() also covers a driver that returns text.
-const stateOf = (r: ReturnedRow): BucketState => ({ balance: Number(r.balance), carry: Number(r.carry), updatedAt: Number(r.updated_at) });
+const stateOf = (r: BucketRow): BucketState => ({ balance: Number(r.balance), carry: Number(r.carry), updatedAt: Number(r.updated_at) });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the store's query layer is untyped; rows are typed above
-type Db = Kysely<any> | Transaction<any>;
+/** Most names per read, and most buckets per change statement. */
+export const NAMES_PER_READ = 500;
 
-/** Most names per `IN (...)` list (SQLite allows 32766 parameters; keep lists short). */
-const NAMES_PER_QUERY = 500;
+const readTexts = new Map<string, string>();
+
+/** `SELECT ... WHERE name IN (?1, ..., ?n)` for `n` names, made once per (dialect, n). */
+function readText(dialect: StoreDialect, n: number): string {
+  const key = `${dialect}:${n}`;
+  let text = readTexts.get(key);
+  if (text === undefined) {
+    const marks = Array.from({ length: n }, (_, i) => `${dialect === 'postgres' ? '$' : '?'}${i + 1}`).join(', ');
+    text = `SELECT name, balance, carry, updated_at FROM ${BUCKET_TABLE} WHERE name IN (${marks})`;
+    if (readTexts.size < 1_000) readTexts.set(key, text);
+  }
+  return text;
+}
 
 /**
  * The quota buckets in the shared store. Every change is one atomic statement (see
- * `atomic-charge.ts`): the database serialises concurrent charges on one gateway and across
- * gateways, so none is lost. Reads (for admission and the admin API) are plain selects.
+ * `atomic-charge.ts`), for one bucket or many: the database serialises concurrent changes on one
+ * gateway and across gateways, so none is lost. Reads (for admission and the admin API) are plain
+ * selects. Statement texts are made once per shape: nothing is compiled per call, and SQLite
+ * reuses its prepared statements.
  */
 export class BucketStore {
-  readonly #store: Pick<Store, 'db'>;
+  readonly #db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the store's query layer is untyped; rows are typed above
+  /** The database's dialect. */
+  readonly dialect: StoreDialect;
 
-  constructor(store: Pick<Store, 'db'>) {
-    this.#store = store;
+  constructor(store: Pick<Store, 'db' | 'dialect'>) {
+    this.#db = store.db;
+    this.dialect = store.dialect;
+  }
+
+  /** The store's query layer (for transactions). */
+  get db(): Kysely<any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- see #db
+    return this.#db;
   }
 
   /** The stored states of `names` (a name without a row is absent: that bucket is full). */
   async read(names: readonly string[]): Promise<Map<string, BucketState>> {
     const out = new Map<string, BucketState>();
-    if (names.length === 0) return out;
-    const db = this.#store.db;
-    const rows: BucketRow[] =
-      names.length === 1
-        ? await db.selectFrom(BUCKET_TABLE).select(['name', 'balance', 'carry', 'updated_at']).where('name', '=', names[0]).execute()
-        : await db.selectFrom(BUCKET_TABLE).select(['name', 'balance', 'carry', 'updated_at']).where('name', 'in', names).execute();
-    for (const r of rows) out.set(r.name, stateOf(r));
+    for (let i = 0; i < names.length; i += NAMES_PER_READ) {
+      const chunk = names.slice(i, i + NAMES_PER_READ);
+      const result = await this.#db.executeQuery(CompiledQuery.raw(readText(this.dialect, chunk.length), chunk) as CompiledQuery<BucketRow>);
+      for (const r of result.rows) out.set(r.name, stateOf(r));
+    }
     return out;
   }
 
   /** Every stored bucket, by name. */
   async list(): Promise<StoredBucket[]> {
-    const rows: BucketRow[] = await this.#store.db.selectFrom(BUCKET_TABLE).select(['name', 'balance', 'carry', 'updated_at']).orderBy('name').execute();
+    const rows: BucketRow[] = await this.#db.selectFrom(BUCKET_TABLE).select(['name', 'balance', 'carry', 'updated_at']).orderBy('name').execute();
     return rows.map((r) => ({ name: r.name, state: stateOf(r) }));
   }
 
   /** Deletes the rows of `names`; resolves with how many were deleted. */
   async remove(names: readonly string[]): Promise<number> {
     let deleted = 0;
-    for (let i = 0; i < names.length; i += NAMES_PER_QUERY) {
-      const chunk = names.slice(i, i + NAMES_PER_QUERY);
-      const result = await this.#store.db.deleteFrom(BUCKET_TABLE).where('name', 'in', chunk).executeTakeFirst();
+    for (let i = 0; i < names.length; i += NAMES_PER_READ) {
+      const chunk = names.slice(i, i + NAMES_PER_READ);
+      const result = await this.#db.deleteFrom(BUCKET_TABLE).where('name', 'in', chunk).executeTakeFirst();
       deleted += Number(result.numDeletedRows);
     }
     return deleted;
   }
 
-  /** Runs the atomic charge of one bucket on `db` (the store or a transaction); resolves with its state after. */
-  static async charge(db: Db, params: ChargeParams): Promise<BucketState> {
-    return BucketStore.#one(db, CHARGE_BUCKET_SQL, { ...params });
+  /**
+   * Applies `rows` (distinct buckets, see `chargeRow`, `topUpRow`, `setBalanceRow`) as one atomic
+   * statement on `runner` (the store's `db`, or a transaction); resolves with each bucket's state
+   * after, by name. Rows are sorted by name first, so that concurrent statements lock in one order.
+   */
+  async change(kind: BucketChangeKind, rows: readonly BucketChangeRow[], runner: QueryRunner = this.#db): Promise<Map<string, BucketState>> {
+    const out = new Map<string, BucketState>();
+    const sorted = [...rows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (let i = 0; i < sorted.length; i += NAMES_PER_READ) {
+      const chunk = sorted.slice(i, i + NAMES_PER_READ);
+      const result = await runner.executeQuery(CompiledQuery.raw(bucketChangeSql(kind, chunk.length, this.dialect), chunk.flat()) as CompiledQuery<BucketRow>);
+      for (const r of result.rows) out.set(r.name, stateOf(r));
+    }
+    for (const [name] of rows) if (!out.has(name)) throw new Error(`the bucket statement returned no row for "${name}"`);
+    return out;
+  }
+
+  /** Charges `cost` nanodollars to one bucket at `now` (one statement); resolves with its state after. */
+  async charge(name: string, limits: BucketLimits, now: number, cost: number): Promise<BucketState> {
+    return (await this.change('charge', [chargeRow(name, limits, now, cost)])).get(name) as BucketState;
   }
 
   /** The admin "refill": refill up to `now`, add `amount` nanodollars, cap at capacity; one statement. */
   async topUp(name: string, limits: BucketLimits, now: number, amount: number): Promise<BucketState> {
-    if (!Number.isSafeInteger(amount) || amount < 0) throw new RangeError(`amount must be a non-negative integer number of nanodollars (got ${amount})`);
-    return BucketStore.#one(this.#store.db, TOP_UP_BUCKET_SQL, { ...chargeParams(name, limits, now, 0), amount });
+    return (await this.change('top_up', [topUpRow(name, limits, now, amount)])).get(name) as BucketState;
   }
 
   /** The admin "set balance": `balance` nanodollars capped at capacity, carry restarted; one statement. */
   async setBalance(name: string, limits: BucketLimits, now: number, balance: number): Promise<BucketState> {
-    if (!Number.isSafeInteger(balance)) throw new RangeError(`balance must be an integer number of nanodollars (got ${balance})`);
-    return BucketStore.#one(this.#store.db, SET_BUCKET_BALANCE_SQL, { name, now, balance: Math.min(balance, limits.capacity) });
-  }
-
-  static async #one(db: Db, text: string, params: Record<string, unknown>): Promise<BucketState> {
-    const result = await namedSql<ReturnedRow>(text, params).execute(db);
-    const row = result.rows[0];
-    if (row === undefined) throw new Error('the bucket statement returned no row');
-    return stateOf(row);
+    return (await this.change('set_balance', [setBalanceRow(name, limits, now, balance)])).get(name) as BucketState;
   }
 }

@@ -1,7 +1,7 @@
-import type { Store, StoreLogger } from '@tollgate/store';
-import type { ChargeParams } from '../quota/atomic-charge.js';
-import type { BucketState } from '../quota/token-bucket.js';
-import { BucketStore } from './bucket-store.js';
+import type { StoreLogger } from '@tollgate/store';
+import { type BucketChangeRow, chargeRow } from '../quota/atomic-charge.js';
+import type { BucketLimits, BucketState } from '../quota/token-bucket.js';
+import type { BucketStore } from './bucket-store.js';
 
 /** Options of a {@link ChargeQueue}. */
 export interface ChargeQueueOptions {
@@ -19,6 +19,12 @@ export interface ChargeQueueOptions {
   readonly isolateAfter?: number;
   /** At most one failure line per this many ms. @default 10000 */
   readonly logIntervalMs?: number;
+  /**
+   * How long a charge arriving while the store is idle waits for others to share its statement.
+   * Charges are written after the client's answer, so this delays only what reads the balances
+   * after the charge (hook payloads). 0: at the end of the event loop's turn. @default 0
+   */
+  readonly windowMs?: number;
 }
 
 /** What a {@link ChargeQueue} has done so far. */
@@ -35,10 +41,28 @@ export interface ChargeQueueStats {
   readonly healthy: boolean;
 }
 
+/** One charge: `cost` nanodollars to bucket `name` (with its limits) at `now`. */
+export interface Charge {
+  /** Bucket name (templates filled). */
+  readonly name: string;
+  /** The bucket's limits. */
+  readonly limits: BucketLimits;
+  /** When (epoch milliseconds). */
+  readonly now: number;
+  /** Nanodollars (>= 0). */
+  readonly cost: number;
+}
+
 interface Pending {
-  readonly params: ChargeParams;
+  readonly charge: Charge;
   readonly resolve: (state: BucketState) => void;
   readonly reject: (err: Error) => void;
+}
+
+/** The charges of one batch to one bucket, written as one statement. */
+interface BucketGroup {
+  readonly name: string;
+  readonly members: Pending[];
 }
 
 /** Error of a charge that was not written (queue full, refused by the store, or closed). */
@@ -49,18 +73,22 @@ export class ChargeDroppedError extends Error {
 
 /**
  * Writes bucket charges with **group commit**: a charge arriving while the store is idle is
- * written at once (one atomic statement); charges arriving while a write is in flight wait and go
- * together in the next transaction, each still one atomic statement, ordered by bucket name so that
- * gateways sharing a PostgreSQL database lock rows in the same order (no deadlock). Each charge
- * resolves with its bucket's state after it, once committed. While the store is down, charges wait
- * (bounded) and are retried with backoff; a charge is never lost silently (drops are counted and
- * logged). A batch that fails is rolled back as a whole, so a retry never charges twice.
+ * written at once; charges arriving while a write is in flight wait and go together in the next
+ * one. A write is **one atomic statement** (see `atomic-charge.ts`) for all the buckets of its
+ * charges, the charges to one bucket summed (at the latest of their times), the buckets in name
+ * order so that gateways sharing a PostgreSQL database lock rows in the same order (no deadlock).
+ * Each charge resolves, once committed, with its bucket's state right after it (the charges of a
+ * batch in arrival order). While the store is down, charges wait (bounded) and are retried with
+ * backoff; a charge is never lost silently (drops are counted and logged). A statement that fails
+ * changes nothing, so a retry never charges twice.
  */
 export class ChargeQueue {
-  readonly #store: Pick<Store, 'db' | 'ping'>;
+  readonly #buckets: BucketStore;
+  readonly #ping: () => Promise<boolean>;
   readonly #o: Required<ChargeQueueOptions>;
   #queue: Pending[] = [];
   #running = false;
+  #scheduled = false;
   #closed = false;
   #charged = 0;
   #dropped = 0;
@@ -73,18 +101,28 @@ export class ChargeQueue {
   #wake: (() => void) | undefined;
   #idle: Array<() => void> = [];
 
-  constructor(store: Pick<Store, 'db' | 'ping'>, options: ChargeQueueOptions) {
-    this.#store = store;
-    this.#o = { maxQueued: 10_000, maxBatch: 256, retryMinMs: 100, retryMaxMs: 5_000, isolateAfter: 3, logIntervalMs: 10_000, ...definedOnly(options) };
+  /** `ping` tells an outage (retry later) from a charge the store refuses (drop it). */
+  constructor(buckets: BucketStore, ping: () => Promise<boolean>, options: ChargeQueueOptions) {
+    this.#buckets = buckets;
+    this.#ping = ping;
+    this.#o = { maxQueued: 10_000, maxBatch: 256, retryMinMs: 100, retryMaxMs: 5_000, isolateAfter: 3, logIntervalMs: 10_000, windowMs: 0, ...definedOnly(options) };
   }
 
   /** Queues a charge; resolves with the bucket's state after it once committed, rejects with {@link ChargeDroppedError} when it is dropped. */
-  charge(params: ChargeParams): Promise<BucketState> {
+  charge(charge: Charge): Promise<BucketState> {
+    if (!Number.isSafeInteger(charge.cost) || charge.cost < 0) return Promise.reject(new RangeError(`cost must be a non-negative integer number of nanodollars (got ${charge.cost})`));
     if (this.#closed) return Promise.reject(this.#drop(1, 'the quota store is closed'));
     if (this.#queue.length >= this.#o.maxQueued) return Promise.reject(this.#drop(1, `more than ${this.#o.maxQueued} charges are waiting for the store`));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ params, resolve, reject });
-      if (!this.#running) void this.#run();
+      this.#queue.push({ charge, resolve, reject });
+      if (this.#running || this.#scheduled) return;
+      this.#scheduled = true;
+      const start = (): void => {
+        this.#scheduled = false;
+        void this.#run();
+      };
+      if (this.#o.windowMs > 0) setTimeout(start, this.#o.windowMs).unref();
+      else setImmediate(start);
     });
   }
 
@@ -97,6 +135,7 @@ export class ChargeQueue {
   async close(timeoutMs = 5_000): Promise<void> {
     this.#closed = true;
     if (this.#queue.length > 0) {
+      void this.#run(); // now, rather than after the window
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([new Promise<void>((resolve) => this.#idle.push(resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
       clearTimeout(timer);
@@ -110,19 +149,21 @@ export class ChargeQueue {
   }
 
   async #run(): Promise<void> {
+    if (this.#running) return;
     this.#running = true;
     try {
       while (this.#queue.length > 0) {
         const batch = this.#queue.slice(0, this.#o.maxBatch);
+        const groups = groupByBucket(batch);
         try {
-          const states = await this.#write(batch);
+          const states = await this.#write(groups);
           this.#queue.splice(0, batch.length);
           this.#succeeded(batch.length);
-          batch.forEach((p, i) => p.resolve(states[i] as BucketState));
+          groups.forEach((g, i) => settleGroup(g, states[i] as BucketState));
         } catch (err) {
           this.#failed(err, batch.length);
           if (this.#closed && this.#queue.length === 0) break;
-          if (this.#failuresInRow >= this.#o.isolateAfter && (await this.#store.ping())) await this.#isolate(batch);
+          if (this.#failuresInRow >= this.#o.isolateAfter && (await this.#ping())) await this.#isolate(groups);
           else await this.#sleep(Math.min(this.#o.retryMaxMs, this.#o.retryMinMs * 2 ** Math.min(this.#failuresInRow - 1, 20)) * (0.5 + Math.random() / 2));
         }
       }
@@ -132,37 +173,33 @@ export class ChargeQueue {
     }
   }
 
-  /** One charge: one statement (atomic by itself). Several: one transaction, in bucket-name order. */
-  async #write(batch: readonly Pending[]): Promise<BucketState[]> {
-    if (batch.length === 1) return [await BucketStore.charge(this.#store.db, (batch[0] as Pending).params)];
-    const order = batch.map((_, i) => i).sort((a, b) => compare((batch[a] as Pending).params.name, (batch[b] as Pending).params.name));
-    const states = new Array<BucketState>(batch.length);
-    await this.#store.db.transaction().execute(async (trx) => {
-      for (const i of order) states[i] = await BucketStore.charge(trx, (batch[i] as Pending).params);
-    });
-    return states;
+  /** One statement for every bucket of the batch; resolves with each group's state after. */
+  async #write(groups: readonly BucketGroup[]): Promise<BucketState[]> {
+    const after = await this.#buckets.change('charge', groups.map(groupRow));
+    return groups.map((g) => after.get(g.name) as BucketState);
   }
 
-  /** Writes a batch that keeps failing charge by charge; a charge the store refuses alone is dropped. */
-  async #isolate(batch: readonly Pending[]): Promise<void> {
-    for (const p of batch) {
+  /** Writes a batch that keeps failing bucket by bucket; the charges of a bucket the store refuses alone are dropped. */
+  async #isolate(groups: readonly BucketGroup[]): Promise<void> {
+    for (const g of groups) {
       try {
-        const state = await BucketStore.charge(this.#store.db, p.params);
-        this.#remove(p);
-        this.#succeeded(1);
-        p.resolve(state);
+        const state = (await this.#buckets.change('charge', [groupRow(g)])).get(g.name) as BucketState;
+        this.#remove(g.members);
+        this.#succeeded(g.members.length);
+        settleGroup(g, state);
       } catch (err) {
-        if (!(await this.#store.ping())) return; // the store went down: retry the batch later
-        this.#remove(p);
-        this.#o.logger.error({ err, bucket: p.params.name, cost: p.params.cost }, 'the store refused a quota charge; it is lost');
-        p.reject(this.#drop(1, 'the store refused the charge'));
+        if (!(await this.#ping())) return; // the store went down: retry the batch later
+        this.#remove(g.members);
+        this.#o.logger.error({ err, bucket: g.name, charges: g.members.length }, 'the store refused quota charges; they are lost');
+        const dropped = this.#drop(g.members.length, 'the store refused the charge');
+        for (const p of g.members) p.reject(dropped);
       }
     }
   }
 
-  #remove(p: Pending): void {
-    const i = this.#queue.indexOf(p);
-    if (i >= 0) this.#queue.splice(i, 1);
+  #remove(members: readonly Pending[]): void {
+    const gone = new Set(members);
+    this.#queue = this.#queue.filter((p) => !gone.has(p));
   }
 
   #succeeded(n: number): void {
@@ -212,6 +249,38 @@ export class ChargeQueue {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The batch's charges by bucket, buckets in name order, each bucket's charges in arrival order. */
+function groupByBucket(batch: readonly Pending[]): BucketGroup[] {
+  const groups = new Map<string, BucketGroup>();
+  for (const p of batch) {
+    let g = groups.get(p.charge.name);
+    if (g === undefined) groups.set(p.charge.name, (g = { name: p.charge.name, members: [] }));
+    g.members.push(p);
+  }
+  return [...groups.values()].sort((a, b) => compare(a.name, b.name));
+}
+
+/** The change row of a bucket's charges: their sum, at the latest of their times, with the latest limits. */
+function groupRow(g: BucketGroup): BucketChangeRow {
+  let cost = 0;
+  let now = Number.NEGATIVE_INFINITY;
+  for (const p of g.members) {
+    cost += p.charge.cost;
+    now = Math.max(now, p.charge.now);
+  }
+  const last = (g.members[g.members.length - 1] as Pending).charge;
+  return chargeRow(g.name, last.limits, now, cost);
+}
+
+/** Resolves each charge of a group with the balance right after it: the final balance plus what the later charges took. */
+function settleGroup(g: BucketGroup, after: BucketState): void {
+  let later = g.members.reduce((t, p) => t + p.charge.cost, 0);
+  for (const p of g.members) {
+    later -= p.charge.cost;
+    p.resolve({ ...after, balance: after.balance + later });
+  }
 }
 
 /** `o` without its `undefined` properties, so that `{ maxBatch: undefined }` keeps the default. */
