@@ -194,7 +194,7 @@ export class QuotasPlugin implements TollgatePlugin {
     if (exchange.upstreamStatus >= 400 && usage.inputTokens + usage.outputTokens === 0) return;
     const estimate = (this.#costs as CostEstimator).estimate(provider.id, exchange.model, usage, exchange.timings.startedAt);
     exchange.state.set(ESTIMATED_COST, estimatedCostPayload(estimate));
-    if (estimate.nanodollars === null) this.#unpriced?.note(provider.id, exchange.model, estimate);
+    if (estimate.nanodollars === null) this.#unpriced?.note(provider.id, exchange.model, estimate, (this.#costs as CostEstimator).isUnpricedMock(provider.id));
     const buckets = exchange.state.get(ADMITTED);
     const queue = this.#charges;
     if (buckets === undefined || queue === undefined || !estimate.nanodollars) return;

@@ -16,7 +16,7 @@ const FORMATS: Record<string, (model: string, key: string) => { path: string; bo
 };
 
 /** The error body each format must answer a quota refusal with (compat spec, section 7). */
-function assertQuotaEnvelope(format: string, body: any, message: RegExp): void { // eslint-disable-line @typescript-eslint/no-explicit-any -- wire JSON
+function assertQuotaEnvelope(format: string, body: any, message: RegExp): void {  
   if (format === 'openai_chat' || format === 'openai_responses') {
     assert.equal(body.error.type, 'insufficient_quota');
     assert.equal(body.error.code, 'insufficient_quota');
@@ -150,6 +150,13 @@ describe('quotas over HTTP', function () {
     const byId = Object.fromEntries((models.body.models as Array<{ id: string; pricing: unknown }>).map((m) => [m.id, m.pricing]));
     assert.deepEqual(byId[PRICED_MODEL], { input_per_mtok: 0.1, output_per_mtok: 0.4, cached_input_per_mtok: 0.025, cost_basis: 'openai/gpt-4.1-nano' });
     assert.equal(byId[UNPRICED_MODEL], null);
+  });
+
+  it('counts the built-in mock LLM without a cost_basis as unpriced, without warning about it', async () => {
+    const gw = await track(startQuotaGateway({ quotas: {}, grants: quotaGrants([]), extra: { providers: { mock: { baseurl: 'mock://', models: [UNPRICED_MODEL] } } } }));
+    assert.equal((await chat(gw.url, KEYS.free, UNPRICED_MODEL)).status, 200);
+    assert.equal((await gw.exchange(1)).state.get(ESTIMATED_COST)?.dollars, null);
+    assert.equal(gw.logs.lines.filter((l) => l.level >= 40).length, 0, gw.logs.text);
   });
 
   it('refuses unpriced models for callers under a quota with refuse_unpriced, and only for them', async () => {

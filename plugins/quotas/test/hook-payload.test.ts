@@ -50,7 +50,7 @@ describe('the seed\'s Oso hook with estimated_cost and quotas, on the default pl
     const delivery = receiver.deliveries[0];
     assert.ok(delivery !== undefined);
     assert.equal(delivery.headers.authorization, 'Bearer YOUR_OSO_API_KEY');
-    const metadata = (delivery.body as { metadata: Record<string, any> }).metadata; // eslint-disable-line @typescript-eslint/no-explicit-any -- wire JSON
+    const metadata = (delivery.body as { metadata: Record<string, any> }).metadata;  
     const usage = (await gw.exchange(1)).usage;
     const cost = usage.inputTokens * 100 + usage.outputTokens * 400; // gpt-4.1-nano: $0.10 / $0.40 per million tokens
 

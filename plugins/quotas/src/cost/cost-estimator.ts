@@ -32,6 +32,15 @@ export class CostEstimator {
     return estimateCost({ providerId, providerConfig: this.#providers[providerId], model, usage, autoCostBasis: this.#autoCostBasis, ...(at === undefined ? {} : { at }) });
   }
 
+  /**
+   * True when `providerId` is the built-in mock LLM (`mock://`) with no `cost_basis`: its models
+   * have no price list, and nobody asked to price them, so their unpriced exchanges need no warning.
+   */
+  isUnpricedMock(providerId: string): boolean {
+    const provider = this.#providers[providerId];
+    return provider !== undefined && provider.baseurl.startsWith('mock:') && provider.cost_basis === undefined;
+  }
+
   /** True when `model` on `providerId` has a known price. */
   isPriced(providerId: string, model: string): boolean {
     return this.estimate(providerId, model, NO_USAGE).unpriced === undefined;

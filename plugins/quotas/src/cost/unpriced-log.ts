@@ -35,9 +35,10 @@ export class UnpricedLog {
     return this.#total;
   }
 
-  /** Notes one unpriced exchange of `model` on `provider`. */
-  note(provider: string, model: string, estimate: CostEstimate): void {
+  /** Notes one unpriced exchange of `model` on `provider`; `quiet` counts it without a warning (the built-in mock LLM). */
+  note(provider: string, model: string, estimate: CostEstimate, quiet = false): void {
     this.#total++;
+    if (quiet) return;
     const key = `${provider}/${model}`;
     const now = this.#clock();
     let seen = this.#seen.get(key);
