@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   type Denial,
@@ -16,7 +18,7 @@ import {
   definePlugin,
   durationMs,
 } from '@tollgate/core';
-import { type StoreLease, acquireStore, databaseUrlOf } from '@tollgate/store';
+import { DEFAULT_STORE_FILE, type StoreLease, acquireStore, databaseUrlOf } from '@tollgate/store';
 import { QuotaAdmin } from './admin/quota-admin.js';
 import { quotaRoutes } from './admin/quota-routes.js';
 import { costConfigIssues } from './cost/cost-config-issues.js';
@@ -113,8 +115,8 @@ export class QuotasPlugin implements TollgatePlugin {
   }
 
   /**
-   * Taps `settle` (cost, charges) and `describeModels` (prices); with quotas configured also
-   * `onRequest` at {@link STAGE_QUOTAS} (admission), `ready` / `close` (the store) and
+   * Taps `onRequest` at {@link STAGE_QUOTAS} (admission), `settle` (cost, charges),
+   * `describeModels` (prices), `ready` / `close` (the store) and, with quotas configured,
    * `checkReady`. Serves the quota admin API.
    */
   apply(host: PluginHost): void {
@@ -127,11 +129,11 @@ export class QuotasPlugin implements TollgatePlugin {
     hooks.describeModels.tap({ name: this.name, stage: STAGE_DEFAULT }, (models) => this.describe(models));
     const admin = new QuotaAdmin({ quotas: this.#compiled.quotas, matcher: new BucketMatcher(this.#compiled.quotas), buckets: () => this.#buckets, clock: this.#clock });
     for (const route of quotaRoutes(admin)) host.routes.add(route);
-    if (!this.enforcing) return;
+    // Also without quotas: a grant's reference to an undefined quota is refused (fails closed).
     hooks.onRequest.tapPromise({ name: this.name, stage: STAGE_QUOTAS }, (ctx) => this.admit(ctx));
     hooks.ready.tapPromise(this.name, () => this.#open(host, log));
     hooks.close.tapPromise(this.name, () => this.#close());
-    hooks.checkReady.tapPromise(this.name, async () => ((await this.#lease?.store.ping()) === false ? 'quota store unreachable' : undefined));
+    if (this.enforcing) hooks.checkReady.tapPromise(this.name, async () => ((await this.#lease?.store.ping()) === false ? 'quota store unreachable' : undefined));
   }
 
   /** Counters: unpriced exchanges, and the charge writer's. */
@@ -227,14 +229,32 @@ export class QuotasPlugin implements TollgatePlugin {
     });
   }
 
+  /**
+   * Opens the store, migrates it, removes the buckets of quotas no longer configured and caps the
+   * balances above a lowered capacity. Without
+   * quotas, only to remove old buckets, and only when a store already exists (a PostgreSQL URL, or
+   * the SQLite file): a gateway that never had quotas creates nothing.
+   */
   async #open(host: PluginHost, log: Logger): Promise<void> {
-    const lease = await acquireStore({ url: databaseUrlOf(host.config), dataDir: host.dataDir, logger: log });
+    const url = databaseUrlOf(host.config);
+    if (!this.enforcing && url === undefined && !existsSync(resolve(host.dataDir, DEFAULT_STORE_FILE))) return;
+    const lease = await acquireStore({ url, dataDir: host.dataDir, logger: log });
     try {
       await lease.store.migrate(STORE_NAMESPACE, QUOTAS_MIGRATIONS);
       const buckets = new BucketStore(lease.store);
       const matcher = new BucketMatcher(this.#compiled.quotas);
-      const removed = (await buckets.list()).map((b) => b.name).filter((name) => matcher.quotaOf(name) === undefined);
+      const stored = await buckets.list();
+      const removed = stored.map((b) => b.name).filter((name) => matcher.quotaOf(name) === undefined);
       if (removed.length > 0) log.info({ buckets: removed.length, removed: await buckets.remove(removed) }, 'quota buckets removed: their quotas are no longer configured');
+      const over = stored.flatMap((b): Array<[string, number]> => {
+        const quota = matcher.quotaOf(b.name);
+        return quota?.ok === true && b.state.balance > quota.limits.capacity ? [[b.name, quota.limits.capacity]] : [];
+      });
+      if (over.length > 0) log.info({ buckets: over.length, capped: await buckets.capBalances(over) }, 'quota balances capped at their lowered capacity');
+      if (!this.enforcing) {
+        await lease.release();
+        return;
+      }
       this.#buckets = buckets;
       this.#reader = new BalanceReader(buckets);
       this.#charges = new ChargeQueue(buckets, () => lease.store.ping(), { logger: log });

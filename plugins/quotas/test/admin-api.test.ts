@@ -97,9 +97,20 @@ describe('quota admin API', function () {
     assert.deepEqual(Object.keys(admin), ['daily:alice@example.com']);
     assert.equal(admin['daily:alice@example.com'].current, 5 * $);
     assert.ok(gw.logs.lines.some((l) => l.msg === 'quota buckets removed: their quotas are no longer configured' && l.removed === 1));
+    assert.ok(gw.logs.lines.some((l) => l.msg === 'quota balances capped at their lowered capacity' && l.capped === 1));
 
     // Defined again, team starts full: its old balance is gone with it.
     await gw.gateway.reload({ providers: PROVIDERS, identity: IDENTITY, grants: quotaGrants(), quotas: QUOTAS });
     assert.equal((await buckets(gw.url, KEYS.admin)).team.current, 100 * $);
+    // The cap was stored: raising the capacity again does not bring the old $8.00 back.
+    assert.equal((await buckets(gw.url, KEYS.admin))['daily:alice@example.com'].current, 5 * $);
+
+    // No quotas at all: the stored buckets are removed too, so a quota defined later starts full.
+    assert.equal((await chat(gw.url, KEYS.alice)).status, 200);
+    assert.ok((await buckets(gw.url, KEYS.alice))['daily:alice@example.com'].current < 5 * $ + 1);
+    await gw.gateway.reload({ providers: PROVIDERS, identity: IDENTITY, grants: quotaGrants([]) });
+    assert.deepEqual(await buckets(gw.url, KEYS.admin), {});
+    await gw.gateway.reload({ providers: PROVIDERS, identity: IDENTITY, grants: quotaGrants(), quotas: QUOTAS });
+    assert.equal((await buckets(gw.url, KEYS.alice))['daily:alice@example.com'].current, 10 * $);
   });
 });

@@ -116,6 +116,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual([...read.keys()].sort(), ['list:a', 'list:b']);
       assert.equal(read.get('list:b')?.balance, 10e9 - 2);
       assert.ok((await buckets.list()).some((b) => b.name === 'list:a'));
+      assert.equal(await buckets.capBalances([['list:a', 5e9], ['list:b', 20e9], ['list:none', 1]]), 1, 'only a balance above the capacity is capped');
+      assert.deepEqual(Object.fromEntries([...(await buckets.read(['list:a', 'list:b']))].map(([n, st]) => [n, st.balance])), { 'list:a': 5e9, 'list:b': 10e9 - 2 });
       assert.equal(await buckets.remove(['list:a', 'list:b', 'list:none']), 2);
       assert.equal((await buckets.read(['list:a'])).size, 0);
     });

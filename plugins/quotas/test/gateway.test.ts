@@ -183,5 +183,9 @@ describe('quotas over HTTP', function () {
     const undefinedRef = await chat(gw.url, KEYS.alice);
     assert.equal(undefinedRef.status, 429);
     assert.match(undefinedRef.body.error.message, /quota "team" is not defined/);
+    // Also when there is no quotas section at all (the grants plugin warns about each reference).
+    await gw.gateway.reload({ providers: PROVIDERS, identity: IDENTITY, grants: quotaGrants() });
+    assert.equal((await chat(gw.url, KEYS.alice)).status, 429);
+    assert.equal((await chat(gw.url, KEYS.free)).status, 200);
   });
 });

@@ -44,6 +44,13 @@ function readText(dialect: StoreDialect, n: number): string {
   return text;
 }
 
+/** The capping statement (parameters: name, capacity). */
+function capText(dialect: StoreDialect): string {
+  const m = dialect === 'postgres' ? '$' : '?';
+  const cap = `CAST(${m}2 AS BIGINT)`;
+  return `UPDATE ${BUCKET_TABLE} SET balance = CASE WHEN balance > ${cap} THEN ${cap} ELSE balance END, carry = CASE WHEN balance > ${cap} THEN 0 ELSE carry END WHERE name = ${m}1 AND balance > ${cap}`;
+}
+
 /**
  * The quota buckets in the shared store. Every change is one atomic statement (see
  * `atomic-charge.ts`), for one bucket or many: the database serialises concurrent changes on one
@@ -109,6 +116,20 @@ export class BucketStore {
     }
     for (const [name] of rows) if (!out.has(name)) throw new Error(`the bucket statement returned no row for "${name}"`);
     return out;
+  }
+
+  /**
+   * Caps stored balances above a (lowered) capacity: for each `[name, capacity]`, one atomic
+   * statement that sets the balance to the capacity only if it is higher (a concurrent charge is
+   * never overwritten). Resolves with how many balances were capped.
+   */
+  async capBalances(caps: ReadonlyArray<readonly [name: string, capacity: number]>): Promise<number> {
+    let capped = 0;
+    for (const [name, capacity] of caps) {
+      const result = await this.#db.executeQuery(CompiledQuery.raw(capText(this.dialect), [name, capacity]));
+      capped += Number(result.numAffectedRows ?? 0n);
+    }
+    return capped;
   }
 
   /** Charges `cost` nanodollars to one bucket at `now` (one statement); resolves with its state after. */
