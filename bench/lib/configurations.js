@@ -57,13 +57,13 @@ function pluginMissing(ctx, name) {
  * Writes a tollgate config for this bench and starts `tollgate start` on it.
  * @param {BenchContext} ctx
  * @param {string} id
- * @param {{ plugins: unknown[], extra?: Record<string, unknown>, workers?: number }} options
+ * @param {{ plugins: unknown[], extra?: Record<string, unknown>, provider?: Record<string, unknown>, workers?: number }} options
  * @returns {Promise<StartedConfiguration>}
  */
 async function startTollgate(ctx, id, options) {
   const config = {
     providers: {
-      bench: { name: 'Bench upstream', baseurl: `${ctx.upstream.url}/v1`, models: [BENCH_MODEL], apikey: PROVIDER_KEY },
+      bench: { name: 'Bench upstream', baseurl: `${ctx.upstream.url}/v1`, models: [BENCH_MODEL], apikey: PROVIDER_KEY, ...options.provider },
     },
     identity: { api_keys: { [CLIENT_KEY]: 'bench@example.com' }, loopback: false },
     logging: { level: 'info', access_log: true },
@@ -106,6 +106,33 @@ function grantsAndHook(receiverPort) {
 }
 
 const GRANTS_ONLY = { grants: [{ src: ['*'], app: { 'tailscale.com/cap/aperture': [{ role: 'user', models: '**' }] } }] };
+
+/** The bench model priced as gpt-4.1-nano, so every exchange has a cost to charge. */
+const PRICED_PROVIDER = { cost_basis: 'openai', model_cost_map: [{ match: BENCH_MODEL, as: 'gpt-4.1-nano' }] };
+
+/**
+ * Grants charging every caller to a per-user daily bucket and a shared one, both too large to run
+ * out during a bench: every request is admitted after reading both balances and charged to both.
+ * @param {string | undefined} databaseUrl PostgreSQL URL (absent: the embedded SQLite store)
+ */
+function quotasConfig(databaseUrl) {
+  return {
+    quotas: { 'daily:<user>': { capacity: '$1000000.00', rate: '$1000000.00/day' }, team: { capacity: '$1000000.00', rate: '$1000000.00/hour' } },
+    grants: [{ src: ['*'], app: { 'tailscale.com/cap/aperture': [{ role: 'user', models: '**', quotas: [{ bucket: 'daily:<user>' }, { bucket: 'team' }] }] } }],
+    ...(databaseUrl === undefined ? {} : { database: { url: databaseUrl } }),
+  };
+}
+
+/** @type {Promise<import('@tollgate/testing').PostgresCluster | undefined> | undefined} */
+let benchCluster;
+
+/** A throw-away PostgreSQL cluster for the bench (started once, destroyed when the process exits). */
+async function benchDatabase() {
+  benchCluster ??= import('@tollgate/testing').then((t) => t.startPostgresCluster({ database: 'tollgate_bench' }));
+  const cluster = await benchCluster;
+  if (cluster === undefined) throw new Error('PostgreSQL is not installed (initdb not found)');
+  return cluster.url;
+}
 
 /** @param {BenchContext} ctx */
 const fullUnavailable = (ctx) => pluginMissing(ctx, 'grants') ?? pluginMissing(ctx, 'webhook');
@@ -159,6 +186,21 @@ export const CONFIGURATIONS = [
     optional: true,
     unavailable: (ctx) => pluginMissing(ctx, 'grants') ?? pluginMissing(ctx, 'capture'),
     start: (ctx) => startTollgate(ctx, 'tollgate-capture', { plugins: ['grants', 'capture', TAP_PLUGIN(ctx)], extra: GRANTS_ONLY }),
+  },
+  {
+    id: 'tollgate-quotas',
+    label: 'tollgate+grants+tap+quotas',
+    description: '`tollgate-grants` plus the quotas plugin on the embedded SQLite store: two buckets read before and charged after every request (the model priced as gpt-4.1-nano)',
+    unavailable: (ctx) => pluginMissing(ctx, 'grants') ?? pluginMissing(ctx, 'quotas'),
+    start: (ctx) => startTollgate(ctx, 'tollgate-quotas', { plugins: ['grants', 'quotas', TAP_PLUGIN(ctx)], extra: quotasConfig(undefined), provider: PRICED_PROVIDER }),
+  },
+  {
+    id: 'tollgate-quotas-pg',
+    label: 'tollgate+grants+tap+quotas (PostgreSQL)',
+    description: '`tollgate-quotas` with its store on a local PostgreSQL cluster (fsync off, test settings) instead of SQLite',
+    optional: true,
+    unavailable: (ctx) => pluginMissing(ctx, 'grants') ?? pluginMissing(ctx, 'quotas'),
+    start: async (ctx) => startTollgate(ctx, 'tollgate-quotas-pg', { plugins: ['grants', 'quotas', TAP_PLUGIN(ctx)], extra: quotasConfig(await benchDatabase()), provider: PRICED_PROVIDER }),
   },
   {
     id: 'tollgate-full',

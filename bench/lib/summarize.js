@@ -30,7 +30,7 @@ import { median, round } from './stats.js';
  */
 
 /** Configurations tollgate is compared as. */
-export const TOLLGATE_IDS = ['tollgate', 'tollgate-tap', 'tollgate-grants', 'tollgate-full', 'tollgate-full-workers', 'tollgate-workers'];
+export const TOLLGATE_IDS = ['tollgate', 'tollgate-tap', 'tollgate-grants', 'tollgate-quotas', 'tollgate-quotas-pg', 'tollgate-full', 'tollgate-full-workers', 'tollgate-workers'];
 
 /**
  * @param {Array<import('./cell.js').CellRun | undefined>} runs
@@ -219,6 +219,30 @@ export function evaluateTargets(s) {
       return w === undefined || wo === undefined ? undefined : round(w - wo);
     },
     pass: (v) => v <= Math.max(0.05, 0.05 * (cell('chat-c1', 'tollgate-grants')?.p50 ?? 0)),
+  });
+  /** chat-c64 req/s of a quotas configuration over the same configuration without quotas. */
+  const quotasRatio = (/** @type {string} */ id) => {
+    const on = cell('chat-c64', id)?.rps;
+    const off = cell('chat-c64', 'tollgate-grants')?.rps;
+    return on === undefined || off === undefined ? undefined : round(on / off, 3);
+  };
+  target({
+    id: 'quotas-throughput',
+    description: 'issue 18, chat-c64 req/s: quotas on, embedded store (two buckets read and charged per request) / off (3+grants+tap)',
+    subjects: ['tollgate-quotas'],
+    unit: 'x',
+    threshold: '>= 0.9',
+    value: quotasRatio,
+    pass: (v) => v >= 0.9,
+  });
+  target({
+    id: 'quotas-throughput-pg',
+    description: 'issue 18, chat-c64 req/s: quotas on a local PostgreSQL / off (reported, no threshold)',
+    subjects: ['tollgate-quotas-pg'],
+    unit: 'x',
+    threshold: 'reported',
+    value: quotasRatio,
+    pass: () => true,
   });
   return out;
 }

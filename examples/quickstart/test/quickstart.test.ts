@@ -96,7 +96,7 @@ describe('quickstart example', () => {
     writeFileSync(join(work, 'real.jsonc'), uncommented);
     const check = await runProcess(process.execPath, [BIN, 'check-config', join(work, 'real.jsonc')], { env: { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-ant-test' } });
     assert.equal(check.code, 0, check.stderr);
-    assert.match(check.stdout, /ok \(4 plugins: grants, webhook, oso, metrics; 0 warnings\)/);
+    assert.match(check.stdout, /ok \(7 plugins: grants, webhook, oso, capture, quotas, metrics, dashboard; 0 warnings\)/);
     const missing = await runProcess(process.execPath, [BIN, 'check-config', join(work, 'real.jsonc')], { env: { OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined } });
     assert.equal(missing.code, 1, 'without the keys, the env: references are errors');
     assert.match(missing.stderr, /OPENAI_API_KEY/);

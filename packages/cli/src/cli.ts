@@ -4,12 +4,13 @@ import { createPluginCommand } from './commands/create-plugin.js';
 import { hooksCommand } from './commands/hooks.js';
 import { reloadCommand, stopCommand } from './commands/signal-gateway.js';
 import { requestsCommand } from './commands/requests.js';
+import { quotasCommand } from './commands/quotas.js';
 import { startCommand } from './commands/start.js';
 import { toolUseCommand } from './commands/tool-use.js';
 import { CLI_VERSION } from './version.js';
 
 /** The commands, in help order. */
-export const COMMANDS: readonly Command[] = [startCommand, reloadCommand, stopCommand, checkConfigCommand, requestsCommand, toolUseCommand, hooksCommand, createPluginCommand];
+export const COMMANDS: readonly Command[] = [startCommand, reloadCommand, stopCommand, checkConfigCommand, requestsCommand, toolUseCommand, quotasCommand, hooksCommand, createPluginCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

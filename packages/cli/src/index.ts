@@ -1,5 +1,5 @@
 /**
- * @tollgate/cli: the `tollgate` command (`start`, `check-config`, `hooks`, `create-plugin`) and
+ * @tollgate/cli: the `tollgate` command (`start`, `check-config`, `hooks`, `quotas`, `create-plugin`) and
  * the pieces it is built from, for tools that embed them.
  */
 export { runCli, COMMANDS } from './cli.js';
@@ -9,5 +9,6 @@ export { formatDelivery, type ReceivedDelivery, type FormatOptions } from './hoo
 export { formatSpoolStatus } from './hooks/format-spool-status.js';
 export { startHookReceiver, ALLOW_REPLY, MAX_DELIVERY_BYTES, type HookReceiver } from './hooks/hook-receiver.js';
 export { DEFAULT_RECEIVER_PORT } from './commands/hooks.js';
+export { DEFAULT_GATEWAY_URL, formatBuckets } from './commands/quotas.js';
 export { scaffoldPlugin, caretRange, templateTokens, PLUGIN_TEMPLATE_DIR, type ScaffoldOptions, type ScaffoldResult } from './scaffold/scaffold-plugin.js';
 export { pluginNames, type PluginNames } from './scaffold/plugin-names.js';

@@ -54,7 +54,7 @@ export { SecretRegistry } from './config/secret-registry.js';
 export { resolveDataDir, DATA_DIR_ENV } from './config/data-dir.js';
 export { defaultConfig, DEFAULT_MOCK_MODELS } from './config/default-config.js';
 export { type GatewayConfig } from './config/gateway-config.js';
-export { duration, byteSize, byteSizeValue, type ProviderConfig, type ListenConfig, type LimitsConfig, type IdentityConfig, type LoggingConfig, type PluginEntry } from './config/core-schema.js';
+export { duration, byteSize, byteSizeValue, type ProviderConfig, type ModelCostMapEntryConfig, type ListenConfig, type LimitsConfig, type IdentityConfig, type LoggingConfig, type PluginEntry } from './config/core-schema.js';
 export { closestMatch, didYouMean } from './text/did-you-mean.js';
 export { parseHeaderLines, headerLineProblem } from './providers/header-lines.js';
 export {

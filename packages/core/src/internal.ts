@@ -8,7 +8,7 @@ export { isPluginDefinition, isPluginInstance } from './plugins/plugin.js';
 export { importPlugin, pluginPackageCandidates, type ImportedPlugin, type ResolvePluginOptions } from './plugins/resolve-plugin.js';
 export { parseHujson, type HujsonResult } from './config/hujson.js';
 export { compileSchema, applyDefaults } from './config/validate-section.js';
-export { CORE_SECTIONS, DURATION_PATTERN, ProviderSchema, ProvidersSchema } from './config/core-schema.js';
+export { CORE_SECTIONS, DURATION_PATTERN, ModelCostMapEntrySchema, ProviderSchema, ProvidersSchema } from './config/core-schema.js';
 export { ProviderRegistry, modelEntry, type ResolvedProvider, type RouteResult, type RouteFailure, type UpstreamFactory } from './providers/provider-registry.js';
 export type { Upstream, UpstreamRequest, UpstreamResponse } from './providers/upstream.js';
 export { HttpUpstream, type HttpUpstreamOptions } from './providers/http-upstream.js';

@@ -187,6 +187,21 @@ describe('config: validation', () => {
     });
     assert.deepEqual(paths(warnings), ['config/auto_cost_basis', 'config/database', 'config/exporters', 'config/grants', 'config/hooks', 'config/mcp', 'config/quotas']);
     assert.ok(warnings.every((w) => w.severity === 'warning'));
+    // quotas and auto_cost_basis belong to the default plugin "quotas", which this config does not load.
+    assert.match(warnings.find((w) => w.path === 'config/quotas')?.message ?? '', /its plugin is not loaded/);
+    assert.match(warnings.find((w) => w.path === 'config/auto_cost_basis')?.message ?? '', /its plugin is not loaded/);
+  });
+
+  it('accepts the provider cost fields cost_basis and model_cost_map (adjustment defaults to 1)', async () => {
+    const { config, warnings } = await prepareConfig({
+      raw: { providers: { p: { ...provider, cost_basis: 'openai', model_cost_map: [{ match: 'corp-*', as: 'gpt-4.1' }] } } },
+      env: {},
+      plugins: [],
+    });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(config.providers.p?.model_cost_map, [{ match: 'corp-*', as: 'gpt-4.1', adjustment: 1 }]);
+    const err = await configError({ providers: { p: { ...provider, cost_basis: '', model_cost_map: [{ match: 'x', adjustment: -1 }] } } });
+    assert.deepEqual(paths(errorsOf(err.issues)), ['config/providers/p/cost_basis', 'config/providers/p/model_cost_map/0/adjustment']);
   });
 
   it('warns about malformed add_headers and a provider without models', async () => {

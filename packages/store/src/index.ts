@@ -12,4 +12,4 @@ export type { StoreErrorCode } from './errors.js';
 export type { Store, StoreOptions, StoreDialect, StoreLogger, Migrations } from './types.js';
 /** Kysely's types, so that plugins type their tables without a kysely dependency of their own. */
 export type { ColumnType, Generated, Insertable, Kysely, Migration, Selectable, Transaction, Updateable } from 'kysely';
-export { sql } from 'kysely';
+export { CompiledQuery, sql } from 'kysely';

@@ -144,6 +144,25 @@ export interface Usage {
   readonly groups: readonly UsageGroup[];
 }
 
+/** One bucket of `GET /api/quotas` (amounts in integer nanodollars, and as dollar texts). */
+export interface QuotaBucket {
+  readonly name: string;
+  readonly quota: string;
+  readonly current: number;
+  readonly capacity: number;
+  readonly rate: string;
+  readonly updated: string | null;
+  readonly current_dollars: string;
+  readonly capacity_dollars: string;
+}
+
+/** `GET /api/quotas`. */
+export interface QuotaList {
+  readonly buckets: readonly QuotaBucket[];
+  /** Admins only: quotas whose configuration cannot be parsed. */
+  readonly invalid?: readonly { readonly quota: string; readonly reason: string }[];
+}
+
 /** One model of `GET /api/models`. */
 export interface ModelInfo {
   readonly id: string;

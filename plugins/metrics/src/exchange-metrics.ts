@@ -71,7 +71,7 @@ export class ExchangeMetrics {
     if (u.reasoningTokens > 0) s.reasoning.inc(u.reasoningTokens);
     if (u.cacheWriteTokens > 0) s.cacheWrite.inc(u.cacheWriteTokens);
     const cost = e.state.get(ESTIMATED_COST);
-    if (cost !== undefined && Number.isFinite(cost.dollars)) s.cost.inc(Math.max(0, cost.dollars));
+    if (cost !== undefined && cost.dollars !== null && Number.isFinite(cost.dollars)) s.cost.inc(Math.max(0, cost.dollars));
     else if (e.upstreamStatus !== undefined && e.upstreamStatus < 400) s.unpriced.inc();
     for (const d of e.toolDecisions) {
       const key = `${d.outcome}\u0000${d.by ?? ''}`;

@@ -35,7 +35,7 @@ export interface HookMetadata {
   readonly request_id: string;
   /** Session id. */
   readonly session_id: string;
-  /** Present when `send` lists `estimated_cost` and a plugin estimated it (core's `ESTIMATED_COST` state key). */
+  /** Present when `send` lists `estimated_cost` and a plugin estimated it (core's `ESTIMATED_COST` state key; `dollars: null` for an unpriced model). */
   readonly estimated_cost?: EstimatedCost;
   /** Present when `send` lists `grants`: the caller's custom capabilities, by capability name. */
   readonly grants?: Readonly<Record<string, readonly unknown[]>>;

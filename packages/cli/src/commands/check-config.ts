@@ -15,7 +15,7 @@ export const checkConfigCommand: Command = {
     'Usage: tollgate check-config [--allow-missing-env] <file>',
     '',
     'Parses the HuJSON file, resolves env: references, loads every plugin it names (or the',
-    'defaults: grants, webhook, oso, capture, metrics) and validates every section and option, and runs every',
+    'defaults: grants, webhook, oso, capture, quotas, metrics, dashboard) and validates every section and option, and runs every',
     'plugin\'s checks, all in one pass. Prints each error and warning with its dotted path; exits 1',
     'when there is any error, 0 otherwise.',
     '',

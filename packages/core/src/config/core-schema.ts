@@ -26,6 +26,22 @@ export function byteSize(defaultValue: string) {
 /** Provider `compatibility` flags: which client API formats a provider accepts. */
 export const CompatibilitySchema = Type.Record(Type.String(), Type.Boolean());
 
+/**
+ * One entry of a provider's `model_cost_map`: models matching `match` are priced as `as`, times
+ * `adjustment` (read by the plugin that estimates costs, `quotas`).
+ */
+export const ModelCostMapEntrySchema = Type.Object(
+  {
+    /** Glob over the model id (`*` within a `/`-segment, `**` across segments), as in grants' `models`. */
+    match: Type.String({ minLength: 1 }),
+    /** Model whose prices are used (default: the model itself). */
+    as: Type.Optional(Type.String({ minLength: 1 })),
+    /** Multiplier applied to the price (`1.1` = 10% more, `0` = free). @default 1 */
+    adjustment: Type.Number({ minimum: 0, default: 1 }),
+  },
+  warnUnknown,
+);
+
 /** One entry of the `providers` map, exactly as in Aperture. */
 export const ProviderSchema = Type.Object(
   {
@@ -53,6 +69,14 @@ export const ProviderSchema = Type.Object(
     auth_mode: Type.Union([Type.Literal('override'), Type.Literal('passthrough')], { default: 'override' }),
     /** tollgate: upstream connections kept per provider. */
     max_connections: Type.Optional(Type.Integer({ minimum: 1 })),
+    /**
+     * Pricing source of the provider's models (`anthropic`, `openai`, `google`, `bedrock`,
+     * `bedrock-us`, `bedrock-eu`, `bedrock-ap`, `vertex`, `azure`, `azure-eu`, `openrouter`,
+     * `vercel`); inferred when absent and `auto_cost_basis` is on. Read by the `quotas` plugin.
+     */
+    cost_basis: Type.Optional(Type.String({ minLength: 1 })),
+    /** Model remapping and price adjustment for cost estimation; the first matching entry wins. */
+    model_cost_map: Type.Optional(Type.Array(ModelCostMapEntrySchema)),
   },
   warnUnknown,
 );
@@ -167,10 +191,12 @@ export const CORE_SECTIONS = {
 export const APERTURE_ONLY_FORMATS = ['bedrock_converse', 'bedrock_model_invoke', 'google_generate_content', 'google_raw_predict'] as const;
 
 /** Aperture sections tollgate reads but does not implement yet; present = a warning. */
-export const UNSUPPORTED_APERTURE_SECTIONS = ['quotas', 'exporters', 'mcp', 'connectors', 'auto_cost_basis', 'temp_grants'] as const;
+export const UNSUPPORTED_APERTURE_SECTIONS = ['exporters', 'mcp', 'connectors', 'temp_grants'] as const;
 
 /** Validated provider config. */
 export type ProviderConfig = Type.Static<typeof ProviderSchema>;
+/** A validated `model_cost_map` entry. */
+export type ModelCostMapEntryConfig = Type.Static<typeof ModelCostMapEntrySchema>;
 /** Validated `listen` section. */
 export type ListenConfig = Type.Static<typeof ListenSchema>;
 /** Validated `limits` section. */

@@ -84,7 +84,9 @@ export const DEFAULT_PLUGINS: ReadonlyArray<{ readonly name: string; readonly se
   { name: 'webhook', sections: ['hooks'] },
   { name: 'oso', sections: [] },
   { name: 'capture', sections: ['database'] },
+  { name: 'quotas', sections: ['quotas', 'auto_cost_basis'] },
   { name: 'metrics', sections: [] },
+  { name: 'dashboard', sections: [] },
 ];
 
 interface PendingPlugin {

@@ -5,6 +5,7 @@ import { ApiError, downloadCsv, withQuery } from '../api.js';
 import type { Usage, UsageGroup } from '../api-types.js';
 import { Card, ErrorBox, Loading, Stats } from '../components/common.js';
 import { Filters, periodOf } from '../components/filters.js';
+import { QuotaBuckets } from '../components/quota-buckets.js';
 import { type AppContext, isAdmin } from '../context.js';
 import { formatCompact, formatDollars, formatInt } from '../format.js';
 import { useApi } from '../use-api.js';
@@ -47,7 +48,7 @@ function UsageTable(props: { readonly groups: readonly UsageGroup[]; readonly ke
   </table></div>`;
 }
 
-/** Usage: requests, tokens and cost per user and per model, each downloadable as CSV. */
+/** Usage: requests, tokens and cost per user and per model, each downloadable as CSV, and the quota buckets. */
 export function UsagePage(props: { readonly ctx: AppContext; readonly query: URLSearchParams }): VNode {
   const { ctx, query } = props;
   const admin = isAdmin(ctx.me);
@@ -61,6 +62,7 @@ export function UsagePage(props: { readonly ctx: AppContext; readonly query: URL
   const sum = (k: 'requests' | 'input_tokens' | 'output_tokens'): number => groups.reduce((t, g) => t + g[k], 0);
   const priced = groups.filter((g) => g.cost_dollars !== null);
   const cost = priced.length === 0 ? null : priced.reduce((t, g) => t + (g.cost_dollars ?? 0), 0);
+  const unpriced = groups.reduce((t, g) => t + g.unpriced_requests, 0);
 
   return html`<div class="page">
     <div class="page-header"><div><h1>Usage</h1><p class="lede">${admin ? 'Requests, tokens and cost of everyone using this gateway.' : 'Your requests, tokens and cost.'}</p></div></div>
@@ -70,7 +72,9 @@ export function UsagePage(props: { readonly ctx: AppContext; readonly query: URL
       { label: 'Input tokens', value: formatCompact(sum('input_tokens')) },
       { label: 'Output tokens', value: formatCompact(sum('output_tokens')) },
       { label: 'Cost', value: formatDollars(cost) },
+      ...(unpriced > 0 ? [{ label: 'Unpriced requests', value: formatInt(unpriced) }] : []),
     ]} />
+    <${QuotaBuckets} admin=${admin} />
     <${Card} title="By user" actions=${html`<${CsvButton} path=${userPath} filename="usage-by-user.csv" label="Download usage by user as CSV" />`}>
       ${byUser.error ? html`<${ErrorBox} error=${byUser.error} />` : byUser.data ? html`<${UsageTable} groups=${byUser.data.groups} keyLabel="User" />` : html`<${Loading} />`}
     </${Card}>
