@@ -1,6 +1,7 @@
 // The operability items of the CLI, each run the way a user would: the built `tollgate` binary in a
 // child process, with files in a temporary directory.
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -137,6 +138,52 @@ describe('tollgate CLI: operability', function () {
       const exit = await tollgate(['stop', '--data-dir', data]);
       assert.equal(exit.code, 1);
       assert.match(exit.stderr, /is not running/);
+    });
+  });
+
+  describe('the built-in default and the dashboard\'s Settings', () => {
+    /** GET over a fresh connection (so that `--workers` spreads the requests over the workers). */
+    const get = (url: string, path: string): Promise<{ status: number; etag?: string; body: string }> =>
+      new Promise((done, fail) => {
+        const req = request(new URL(path, url), { agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (c: string) => (body += c));
+          res.on('end', () => done({ status: res.statusCode ?? 0, etag: res.headers.etag, body }));
+        });
+        req.on('error', fail).end();
+      });
+    const modelIds = async (url: string): Promise<string[]> => ((JSON.parse((await get(url, '/v1/models')).body) as { data: Array<{ id: string }> }).data.map((m) => m.id)).sort();
+
+    it('without --config a save writes <data-dir>/tollgate.jsonc (0600); every worker runs it, and the next start reads it', async () => {
+      const gw = start(['--workers', '2']);
+      const url = await urlOf(gw);
+      await gw.waitFor(/"msg":"tollgate ready"[\s\S]*"msg":"tollgate ready"/, 'stdout');
+      const before = await modelIds(url);
+      const read = await get(url, '/aperture/config');
+      assert.equal(read.status, 200);
+      const text = (JSON.parse(read.body) as { config: string }).config;
+      const edited = text.replace('"models": [', '"models": [\n        "saved-model",');
+      assert.notEqual(edited, text);
+      const saved = await fetch(`${url}/aperture/config`, { method: 'PUT', headers: { 'content-type': 'application/json', 'if-match': String(read.etag) }, body: JSON.stringify({ config: edited }) });
+      assert.equal(saved.status, 200, await saved.clone().text());
+      const target = join(dir, 'data', 'tollgate.jsonc');
+      assert.equal(readFileSync(target, 'utf8'), edited);
+      assert.equal(statSync(target).mode & 0o777, 0o600);
+      // Every worker serves the saved configuration (the one that saved, and the others on SIGHUP).
+      const want = [...before, 'saved-model'].sort();
+      const deadline = Date.now() + 10_000;
+      for (let agreeing = 0; agreeing < 12; ) {
+        assert.ok(Date.now() < deadline, 'every worker reloads the saved configuration');
+        agreeing = JSON.stringify(await modelIds(url)) === JSON.stringify(want) ? agreeing + 1 : 0;
+      }
+      const again = await get(url, '/aperture/config');
+      assert.equal((JSON.parse(again.body) as { config: string }).config, edited, 'a worker that did not save shows the file');
+      await gw.stop('SIGTERM', 10_000);
+
+      const next = start([]);
+      const nextUrl = await urlOf(next);
+      assert.match(next.stderr, new RegExp(`config: ${target.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+      assert.deepEqual(await modelIds(nextUrl), want);
     });
   });
 

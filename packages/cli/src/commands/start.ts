@@ -1,4 +1,6 @@
 import cluster from 'node:cluster';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, type Gateway, TollgateError, createGateway, defaultConfig } from '@tollgate/core';
@@ -12,10 +14,13 @@ const USAGE = [
   'Usage: tollgate start [options]',
   '',
   'Options:',
-  '  -c, --config <file>   HuJSON config file (default: the built-in default: a mock LLM for callers on this machine)',
+  '  -c, --config <file>   HuJSON config file (default: <data-dir>/tollgate.jsonc when it exists, which the',
+  '                        dashboard\'s Settings write; else the built-in default: a mock LLM for callers on',
+  '                        this machine)',
   '      --host <host>     interface to listen on (default: the config\'s listen.host, 127.0.0.1)',
   '  -p, --port <port>     port (default: the config\'s listen.port, 8080; 0 = any free port)',
-  '      --data-dir <dir>  data directory for hook spools (default: $TOLLGATE_DATA_DIR, the config\'s data_dir, ~/.local/state/tollgate)',
+  '      --data-dir <dir>  data directory: hook spools, the capture store, the pid file (default: $TOLLGATE_DATA_DIR,',
+  '                        the config\'s data_dir, ~/.local/state/tollgate)',
   '      --workers <n>     run n worker processes sharing the port (node:cluster); "auto" = one per core',
   '',
   'Signals: SIGHUP reloads the config (an invalid one is rejected and the old one keeps serving);',
@@ -60,6 +65,28 @@ function isWorkerReady(message: unknown): message is WorkerReady {
   return typeof message === 'object' && message !== null && (message as WorkerReady).tollgate === 'ready';
 }
 
+/** What a worker tells the primary after the admin API saved a configuration: the others reload. */
+const CONFIG_SAVED = { tollgate: 'config-saved' } as const;
+
+function isConfigSaved(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { tollgate?: unknown }).tollgate === CONFIG_SAVED.tollgate;
+}
+
+/** Name of the config file the dashboard's Settings save to when the gateway runs without `--config`. */
+export const SAVED_CONFIG_FILE = 'tollgate.jsonc';
+
+/**
+ * The configuration `tollgate start` runs: `--config`, else `<data-dir>/tollgate.jsonc` when a
+ * save through the admin API (the dashboard's Settings) wrote one, else the built-in default, which
+ * the first save writes to that file.
+ */
+async function configOf(options: StartOptions): Promise<{ config: string | Record<string, unknown>; configFile?: string; label: string }> {
+  if (options.config !== undefined) return { config: options.config, label: options.config };
+  const file = join(await dataDirOf(options.dataDir, undefined), SAVED_CONFIG_FILE);
+  if (existsSync(file)) return { config: file, label: file };
+  return { config: defaultConfig(), configFile: file, label: `built-in default (mock LLM, callers on this machine; Settings save to ${file})` };
+}
+
 /** Writes the pid file of the data directory, saying so when another live gateway held it. */
 async function claimPidFile(dataDir: string): Promise<void> {
   const previous = await readPidFile(dataDir);
@@ -76,12 +103,21 @@ async function claimPidFile(dataDir: string): Promise<void> {
 /** Starts one gateway in this process; resolves with the exit code once it stops. */
 async function serve(options: StartOptions, worker: boolean): Promise<number> {
   let gateway: Gateway;
+  let source: Awaited<ReturnType<typeof configOf>>;
   try {
+    source = await configOf(options);
     // Listen before the plugins' ready work, so orchestrators see /healthz 200 and /readyz 503 meanwhile.
-    gateway = await createGateway({ config: options.config ?? defaultConfig(), dataDir: options.dataDir, resolvePaths: [CLI_DIR], deferReady: true });
+    gateway = await createGateway({
+      config: source.config,
+      ...(source.configFile === undefined ? {} : { configFile: source.configFile }),
+      dataDir: options.dataDir,
+      resolvePaths: [CLI_DIR],
+      deferReady: true,
+      ...(worker ? { onConfigSaved: () => process.send?.(CONFIG_SAVED) } : {}),
+    });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`tollgate: invalid configuration${options.config ? ` in ${options.config}` : ''}\n`);
+      process.stderr.write(`tollgate: invalid configuration${options.config === undefined ? '' : ` in ${options.config}`}\n`);
       printIssues(err.issues);
       return 1;
     }
@@ -111,8 +147,7 @@ async function serve(options: StartOptions, worker: boolean): Promise<number> {
   if (worker) process.send?.({ tollgate: 'ready', address: host, port: address.port } satisfies WorkerReady);
   else {
     await claimPidFile(gateway.dataDir);
-    const source = options.config ?? 'built-in default (mock LLM, callers on this machine)';
-    process.stderr.write(`tollgate listening on http://${host}:${address.port} (config: ${source}; pid ${process.pid})\n`);
+    process.stderr.write(`tollgate listening on http://${host}:${address.port} (config: ${source.label}; pid ${process.pid})\n`);
   }
   process.on('SIGHUP', () => {
     gateway.reload().then(
@@ -147,7 +182,12 @@ async function supervise(options: StartOptions): Promise<number> {
   let online = 0;
   // An unreadable config is the workers' to report (exit 1); then there is no pid file to write.
   const dataDir = await dataDirOf(options.dataDir, options.config).catch(() => undefined);
-  cluster.on('message', (_w, message: unknown) => {
+  cluster.on('message', (from, message: unknown) => {
+    if (isConfigSaved(message)) {
+      // One worker saved through the admin API and runs the new config; the others read the file.
+      for (const w of Object.values(cluster.workers ?? {})) if (w !== undefined && w !== from) w.process.kill('SIGHUP');
+      return;
+    }
     if (!isWorkerReady(message) || ++online !== options.workers) return;
     const claimed = dataDir === undefined ? Promise.resolve() : claimPidFile(dataDir);
     void claimed.then(() => process.stderr.write(`tollgate listening on http://${message.address}:${message.port} with ${options.workers} workers (pid ${process.pid})\n`));

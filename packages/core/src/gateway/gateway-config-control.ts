@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type ConfigCheck, type ConfigControl, ConfigConflict, type ConfigDocument, ConfigNotWritable, type RuntimeCheck } from '../admin/config-control.js';
 import { type ConfigIssue, ConfigError, hasErrors } from '../config/config-issue.js';
@@ -21,6 +22,11 @@ export interface ConfigSourceOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Plugins given programmatically. */
   readonly plugins?: readonly PluginInput[];
+  /**
+   * Called after a save went live and the file was replaced (a program running several gateways on
+   * one file, such as `tollgate start --workers`, reloads the others).
+   */
+  readonly onConfigSaved?: (file: string) => void;
   /** Extra directories plugin packages are resolved from. */
   readonly resolvePaths?: readonly string[];
 }
@@ -52,23 +58,29 @@ export class GatewayConfigControl implements ConfigControl {
     this.#source = options.config;
   }
 
-  /** The configuration to reload: the file it lives in (also after a first save), or the object given. */
+  /**
+   * The configuration to reload: the file it lives in (also after a first save, by this gateway or
+   * by another process on the same `configFile`), or the object given.
+   */
   get source(): ConfigSourceOptions['config'] {
+    if (typeof this.#source !== 'string' && this.#options.configFile !== undefined && existsSync(this.#options.configFile)) this.#source = this.#options.configFile;
     return this.#source;
   }
 
   /** The file saves go to. */
   get #file(): string | undefined {
-    return typeof this.#source === 'string' ? this.#source : this.#options.configFile;
+    const source = this.source;
+    return typeof source === 'string' ? source : this.#options.configFile;
   }
 
   /** @inheritdoc */
   async read(): Promise<ConfigDocument> {
-    if (typeof this.#source === 'string') {
-      const text = await readFile(this.#source, 'utf8');
+    const source = this.source;
+    if (typeof source === 'string') {
+      const text = await readFile(source, 'utf8');
       return { text, exists: true, etag: configEtag(text) };
     }
-    const text = `${JSON.stringify(this.#source, null, 2)}\n`;
+    const text = `${JSON.stringify(source, null, 2)}\n`;
     return { text, exists: false, etag: configEtag(text) };
   }
 
@@ -108,6 +120,7 @@ export class GatewayConfigControl implements ConfigControl {
         this.#source = file;
       },
     });
+    this.#options.onConfigSaved?.(file);
     return { errors: [], warnings, etag: configEtag(text) };
   }
 

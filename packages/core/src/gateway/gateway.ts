@@ -57,6 +57,11 @@ export interface CreateGatewayOptions {
    * such a configuration but cannot save one. A `config` given as a path is saved in place.
    */
   readonly configFile?: string;
+  /**
+   * Called after the admin config API saved a configuration and it went live (a program running
+   * several gateways on one file reloads the others: `tollgate start --workers` does).
+   */
+  readonly onConfigSaved?: (file: string) => void;
   /** Serve the admin config API (`/aperture/config`, `/api/config`; admins only). @default true */
   readonly adminApi?: boolean;
   /**
