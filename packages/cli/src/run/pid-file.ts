@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mkdirPrivate, writeFilePrivate } from '@tollgate/core';
 
 /** Name of the pid file in the data directory: the process `tollgate reload` and `tollgate stop` reach. */
 export const PID_FILE = 'tollgate.pid';
@@ -11,18 +12,12 @@ export function pidFilePath(dataDir: string): string {
 }
 
 /**
- * Writes `pid` to the data directory's pid file, created `0600` (a missing data directory is
- * created `0700`). One small function so that core's private-file helper can replace it.
+ * Writes `pid` to the data directory's pid file, `0600` whatever the umask (a missing data
+ * directory is created `0700`), with core's private-file helpers.
  */
 export async function writePidFile(dataDir: string, pid: number = process.pid): Promise<void> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const fh = await open(pidFilePath(dataDir), 'w', 0o600);
-  try {
-    await fh.chmod(0o600);
-    await fh.writeFile(`${pid}\n`);
-  } finally {
-    await fh.close();
-  }
+  await mkdirPrivate(dataDir);
+  await writeFilePrivate(pidFilePath(dataDir), `${pid}\n`);
 }
 
 /** The pid in the data directory's pid file; `undefined` when there is none (or it is not a pid). */
