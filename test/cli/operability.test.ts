@@ -86,7 +86,7 @@ describe('tollgate CLI: operability', function () {
       assert.match(lenient.stderr, /note\s+providers\.openai\.apikey: environment variable OPENAI_API_KEY is not set; not checked/);
       assert.match(lenient.stderr, /note\s+hooks\.audit\.apikey: environment variable AUDIT_KEY is not set; not checked/);
       assert.doesNotMatch(lenient.stderr, /^error/m);
-      assert.match(lenient.stdout, /ci\.jsonc: ok \(4 plugins: grants, webhook, oso, metrics; \d+ warnings; 3 unset variables not checked\)/);
+      assert.match(lenient.stdout, /ci\.jsonc: ok \(7 plugins: grants, webhook, oso, capture, quotas, metrics, dashboard; \d+ warnings; 3 unset variables not checked\)/);
 
       // Everything else is still validated.
       const broken = file('ci-broken.jsonc', readFileSync(config, 'utf8').replace('"models": ["gpt-4.1"]', '"models": "gpt-4.1"'));

@@ -71,7 +71,7 @@ describe('release: npm pack of every public package', function () {
   it('packs the tollgate packages, the first-party plugins and the publishable example', () => {
     assert.deepEqual(
       [...packed.keys()].sort(),
-      ['@tollgate/cli', '@tollgate/core', '@tollgate/plugin-dashboard', '@tollgate/plugin-grants', '@tollgate/plugin-metrics', '@tollgate/plugin-oso', '@tollgate/plugin-otel', '@tollgate/plugin-tailscale', '@tollgate/plugin-webhook', '@tollgate/store', '@tollgate/testing', 'tollgate-plugin-tool-allowlist'],
+      ['@tollgate/cli', '@tollgate/core', '@tollgate/plugin-capture', '@tollgate/plugin-dashboard', '@tollgate/plugin-grants', '@tollgate/plugin-metrics', '@tollgate/plugin-oso', '@tollgate/plugin-otel', '@tollgate/plugin-quotas', '@tollgate/plugin-tailscale', '@tollgate/plugin-webhook', '@tollgate/store', '@tollgate/testing', 'tollgate-plugin-tool-allowlist'],
     );
   });
 

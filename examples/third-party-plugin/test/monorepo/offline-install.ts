@@ -95,22 +95,26 @@ export function writeOfflineProject(options: { repoRoot: string; projectDir: str
     queue.push({ from: p.dir, deps: [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})] });
   }
 
-  while (queue.length > 0) {
-    const { from, deps } = queue.shift() as { from: string; deps: string[] };
-    for (const dep of deps) {
-      if (byName.has(dep)) continue;
-      const key = resolveIn(repo, from, dep);
-      if (key === undefined) throw new Error(`${dep} (needed by ${from}) is not in package-lock.json; run npm install in the repository`);
-      const entry = repo[key] as LockEntry;
-      if (entry.link === true) throw new Error(`${dep} (needed by ${from}) is a workspace package that was not packed`);
-      const to = target(key);
-      if (out[to] !== undefined) continue;
-      const { dev: _dev, devOptional: _devOptional, peer: _peer, ...kept } = entry;
-      const name = key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
-      out[to] = { ...kept, resolved: entry.resolved ?? `${REGISTRY}${name}/-/${name.split('/').pop()}-${entry.version}.tgz` };
-      queue.push({ from: key, deps: required(entry) });
+  /** Copies into `out` every third-party package the queued dependencies need, transitively. */
+  const drainQueue = (rootName: string): void => {
+    while (queue.length > 0) {
+      const { from, deps } = queue.shift() as { from: string; deps: string[] };
+      for (const dep of deps) {
+        if (byName.has(dep)) continue;
+        const key = resolveIn(repo, from, dep);
+        if (key === undefined) throw new Error(`${dep} (needed by ${from || rootName}) is not in package-lock.json; run npm install in the repository`);
+        const entry = repo[key] as LockEntry;
+        if (entry.link === true) throw new Error(`${dep} (needed by ${from || rootName}) is a workspace package that was not packed`);
+        const to = target(key);
+        if (out[to] !== undefined) continue;
+        const { dev: _dev, devOptional: _devOptional, peer: _peer, ...kept } = entry;
+        const name = key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+        out[to] = { ...kept, resolved: entry.resolved ?? `${REGISTRY}${name}/-/${name.split('/').pop()}-${entry.version}.tgz` };
+        queue.push({ from: key, deps: required(entry) });
+      }
     }
-  }
+  };
+  drainQueue('the project');
 
   if (options.manifest !== undefined) {
     // The project's own dependencies: packed ones point at their tarballs (in the manifest too, so
@@ -127,21 +131,7 @@ export function writeOfflineProject(options: { repoRoot: string; projectDir: str
     }
     for (const dep of Object.keys(dependencies)) if (own.dependencies[dep] === undefined && own.devDependencies[dep] === undefined) own.devDependencies[dep] = dependencies[dep] as string;
     queue.push({ from: '', deps: thirdParty });
-    while (queue.length > 0) {
-      const { from, deps } = queue.shift() as { from: string; deps: string[] };
-      for (const dep of deps) {
-        if (byName.has(dep)) continue;
-        const key = resolveIn(repo, from, dep);
-        if (key === undefined) throw new Error(`${dep} (needed by ${from || m.name}) is not in package-lock.json`);
-        const entry = repo[key] as LockEntry;
-        const to = target(key);
-        if (out[to] !== undefined) continue;
-        const { dev: _dev, devOptional: _devOptional, peer: _peer, ...kept } = entry;
-        const name = key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
-        out[to] = { ...kept, resolved: entry.resolved ?? `${REGISTRY}${name}/-/${name.split('/').pop()}-${entry.version}.tgz` };
-        queue.push({ from: key, deps: required(entry) });
-      }
-    }
+    drainQueue(m.name);
     const manifest = { ...m, ...own };
     writeFileSync(join(options.projectDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     const rootEntry = { name: m.name, version: m.version, dependencies: own.dependencies, devDependencies: own.devDependencies, ...(m.peerDependencies === undefined ? {} : { peerDependencies: m.peerDependencies }) };

@@ -16,7 +16,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const PLUGIN = 'tollgate-plugin-tool-allowlist';
 /** What `@tollgate/cli` needs at run time, and the plugin. */
-const WORKSPACES = ['@tollgate/core', '@tollgate/store', '@tollgate/plugin-grants', '@tollgate/plugin-webhook', '@tollgate/plugin-oso', '@tollgate/plugin-capture', '@tollgate/plugin-tailscale', '@tollgate/plugin-metrics', '@tollgate/plugin-otel', '@tollgate/cli', '@tollgate/testing', PLUGIN];
+const WORKSPACES = ['@tollgate/core', '@tollgate/store', '@tollgate/plugin-grants', '@tollgate/plugin-webhook', '@tollgate/plugin-oso', '@tollgate/plugin-capture', '@tollgate/plugin-quotas', '@tollgate/plugin-dashboard', '@tollgate/plugin-tailscale', '@tollgate/plugin-metrics', '@tollgate/plugin-otel', '@tollgate/cli', '@tollgate/testing', PLUGIN];
 
 const CONFIG = `{
   "providers": { "mock": { "baseurl": "mock://", "models": ["mock-1"] } },
