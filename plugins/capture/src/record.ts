@@ -28,7 +28,15 @@ export interface RecordOptions {
 
 /** Keys whose values are opaque encrypted reasoning (OpenAI, Anthropic, Gemini). */
 const ENCRYPTED_KEYS: ReadonlySet<string> = new Set(['encrypted_content', 'signature', 'thoughtSignature', 'thought_signature']);
-const ENCRYPTED_MARKERS = ['"encrypted_content"', '"signature"', '"thoughtSignature"', '"thought_signature"'];
+/**
+ * True when `text` may hold one of {@link ENCRYPTED_KEYS} as a key: two native searches instead
+ * of one per key over every body (`ignature"` ends `signature`, `thoughtSignature` and
+ * `thought_signature`). A false positive only costs the second serialisation, which replaces
+ * exactly those keys.
+ */
+function mayHoldEncrypted(text: string): boolean {
+  return text.includes('ignature"') || text.includes('"encrypted_content"');
+}
 /** How much of an oversized body is kept. */
 const HEAD_CHARS = 64 * 1024;
 
@@ -42,7 +50,7 @@ export function storedJson(value: unknown, o: Pick<RecordOptions, 'encryptedBlob
   try {
     text = JSON.stringify(value);
     if (text === undefined) return null;
-    if (!o.encryptedBlobs && ENCRYPTED_MARKERS.some((m) => (text as string).includes(m))) {
+    if (!o.encryptedBlobs && mayHoldEncrypted(text)) {
       text = JSON.stringify(value, (key, v: unknown) => (ENCRYPTED_KEYS.has(key) && typeof v === 'string' ? '[omitted]' : v));
     }
   } catch {
