@@ -17,7 +17,7 @@ import { readApiRoutes } from './read-api/routes.js';
 import { type RecordOptions, captureRecord } from './record.js';
 import { type RetentionPolicy, retentionIssues, retentionPolicy } from './retention.js';
 import { type CaptureOptions, CaptureOptionsSchema, type DatabaseConfig, DatabaseSchema } from './schema.js';
-import { type SinkLease, acquireSink } from './sink.js';
+import { type SinkLease, acquireSink, checkInsertColumns } from './sink.js';
 import { publishCaptureStats } from './stats-registry.js';
 import type { CaptureTables } from './tables.js';
 import { type CapturePluginDeps, type CaptureStats, PLUGIN_NAME } from './types.js';
@@ -78,6 +78,7 @@ export class CapturePlugin implements TollgatePlugin {
       const lease = await acquireStore({ url: this.#database.url.trim() || undefined, dataDir: host.dataDir, logger: log });
       try {
         await lease.store.migrate(CAPTURE_NAMESPACE, CAPTURE_MIGRATIONS);
+        await checkInsertColumns(lease.store);
       } catch (err) {
         await lease.release();
         throw err;

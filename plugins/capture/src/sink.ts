@@ -33,6 +33,22 @@ const COLUMNS = {
 
 type Table = keyof typeof COLUMNS;
 
+/**
+ * Checks after the migrations that every column of the capture tables (but the generated `id`) is
+ * in {@link COLUMNS}, so that a migration adding a column without adding it here fails start-up
+ * (and every test) instead of leaving the column silently unwritten.
+ */
+export async function checkInsertColumns(store: Store): Promise<void> {
+  const tables = await store.db.introspection.getTables();
+  for (const [table, listed] of Object.entries(COLUMNS) as [Table, readonly string[]][]) {
+    const found = tables.find((t) => t.name === table);
+    const missing = (found?.columns ?? []).map((c) => c.name).filter((c) => c !== 'id' && !listed.includes(c));
+    if (found === undefined || missing.length > 0) {
+      throw new Error(`capture table ${table} ${found === undefined ? 'is missing' : `has columns the writer does not insert: ${missing.join(', ')}`} (update COLUMNS in plugins/capture/src/sink.ts)`);
+    }
+  }
+}
+
 /** Insert texts by dialect, table and row count, made once each (no query compilation per batch). */
 const insertTexts = new Map<string, string>();
 
