@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { type BrowserSession, launchBrowser, screenshotAll } from './support/browser.js';
-import { editorLine, insertAfterLine, navLink, settingsStatus, unexpected } from './support/dashboard-page.js';
+import { type BrowserSession, editorLine, insertAfterLine, launchBrowser, navLink, screenshotAll, settingsStatus, unexpected } from '@tollgate/testing/browser';
+import { SCREENSHOT_DIR } from './support/fixtures.js';
 import { BOB, type FakeApi, INITIAL_CONFIG, startFakeApi } from './support/fake-api.js';
 
 /** The seed's `hooks` entry, verbatim (Tailscale's "Integrate Oso with Aperture", step 5). */
@@ -28,7 +28,7 @@ describe('dashboard in Chromium (fake API)', function () {
   });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') {
-      const files = await screenshotAll(session, this.currentTest.fullTitle());
+      const files = await screenshotAll(session, this.currentTest.fullTitle(), SCREENSHOT_DIR);
       if (files.length) console.log(`  screenshots: ${files.join(', ')}`);
     }
     await page?.close();
