@@ -73,9 +73,12 @@ export function commandTool(name: string): OpenAI.Chat.Completions.ChatCompletio
   return { type: 'function', function: { name, parameters: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } } };
 }
 
-/** The official `openai` SDK pointed at the gateway (`apiKey` identifies the caller when the gateway has client keys). */
-export function openaiClient(gateway: { readonly url: string }, apiKey = 'unused-on-loopback'): OpenAI {
-  return new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey, maxRetries: 0 });
+/**
+ * The official `openai` SDK pointed at the gateway (`apiKey` identifies the caller when the
+ * gateway has client keys; `headers` go with every request, e.g. `x-session-id`).
+ */
+export function openaiClient(gateway: { readonly url: string }, apiKey = 'unused-on-loopback', headers: Record<string, string> = {}): OpenAI {
+  return new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey, maxRetries: 0, defaultHeaders: headers });
 }
 
 /**
