@@ -260,7 +260,7 @@ describe('e2e: the seed walked in Chromium against tollgate start', function () 
   });
 
   it('saves a config with warnings and lists them at their paths (a send_hooks name that is no hook)', async () => {
-    const { gateway, oso } = await start();
+    const { oso } = await start();
     const page = await session.newPage();
     await openEditor(page);
     await insertAfterLine(page, '{', `${seedHooks(oso.modelRequestUrl)},`);
