@@ -163,6 +163,20 @@ describe('dashboard in Chromium (fake API)', function () {
     assert.deepEqual(unexpected(session.problems, [422]), []);
   });
 
+  it('marks the server\'s problems in the editor also when no lint run is pending', async () => {
+    api = await startFakeApi();
+    page = await session.newPage();
+    await page.clock.install();
+    await page.goto(`${api.url}/ui/settings/json-editor`);
+    await editorLine(page, 'tollgate configuration').waitFor();
+    await insertAfterLine(page, '{', '  "hooks": { "oso": { "url": "not-a-url" } },');
+    await page.clock.runFor(2000); // the as-you-type lint has run: none is pending
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await settingsStatus(page).getByText('Not saved: the configuration has 1 error').waitFor();
+    await page.locator('.cm-lintRange-error', { hasText: '"not-a-url"' }).waitFor();
+    assert.deepEqual(unexpected(session.problems, [422]), []);
+  });
+
   it('marks a syntax error as you type', async () => {
     api = await startFakeApi();
     page = await session.newPage();
