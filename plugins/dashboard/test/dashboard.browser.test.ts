@@ -234,6 +234,7 @@ describe('dashboard in Chromium (fake API)', function () {
     await sessions.getByRole('link', { name: 'sess-alice-1' }).click();
     await page.getByRole('heading', { level: 1, name: /Session sess-alice-1/ }).waitFor();
     const requests = page.getByRole('table', { name: 'Requests in this session' });
+    await requests.getByRole('row').nth(2).waitFor(); // counted once the table is there
     assert.equal(await requests.getByRole('row').count(), 3, 'header and two requests');
     await requests.getByRole('row').filter({ hasText: '1 blocked' }).getByRole('link').first().click();
     await page.getByRole('heading', { level: 1, name: /Request req-2/ }).waitFor();
