@@ -79,6 +79,20 @@ describe('admin config API', () => {
     assert.deepEqual(models.json<{ data: Array<{ id: string }> }>().data.map((m) => m.id), ['mock-1', 'mock-2'], 'live at once');
     const again = await send(gw.url, { method: 'GET', path: '/aperture/config', headers: as(ADMIN) });
     assert.equal(again.headers.etag, saved.headers.etag);
+    assert.deepEqual(saved.json<{ warnings: unknown }>().warnings, [], 'a clean save has no warnings');
+  });
+
+  it('PUT answers the warnings of the configuration it made live, with their paths', async () => {
+    const gw = await gateway();
+    const got = await send(gw.url, { method: 'GET', path: '/aperture/config', headers: as(ADMIN) });
+    const edited = got.json<{ config: string }>().config.replace('"providers": {', '"listn": { "port": 1 },\n  "providers": {');
+    const saved = await put(gw.url, '/aperture/config', { config: edited }, as(ADMIN, { 'if-match': String(got.headers.etag) }));
+    assert.equal(saved.status, 200, saved.text);
+    assert.deepEqual(saved.json<{ warnings: unknown }>().warnings, [{ path: 'config/listn', message: 'unknown config key "listn"; did you mean "listen"?' }]);
+    assert.ok(readFileSync(file, 'utf8').includes('"listn"'), 'saved despite the warning');
+    const legacy = await send(gw.url, { method: 'GET', path: '/api/config', headers: as(ADMIN) });
+    const again = await put(gw.url, '/api/config', { config: legacy.json<{ config: string }>().config, hash: legacy.json<{ hash: string }>().hash }, as(ADMIN));
+    assert.equal(again.json<{ warnings: unknown[] }>().warnings.length, 1);
   });
 
   it('412 when someone else saved since the read, 428 without If-Match; neither changes the file', async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
-import { type BrowserSession, launchBrowser, screenshotAll } from './support/browser.js';
-import { editorLine, insertAfterLine, navLink, settingsStatus, unexpected } from './support/dashboard-page.js';
+import { type BrowserSession, editorLine, insertAfterLine, launchBrowser, navLink, screenshotAll, settingsStatus, unexpected } from '@tollgate/testing/browser';
+import { SCREENSHOT_DIR } from './support/fixtures.js';
 import { BOB, type FakeApi, INITIAL_CONFIG, startFakeApi } from './support/fake-api.js';
 
 /** The seed's `hooks` entry, verbatim (Tailscale's "Integrate Oso with Aperture", step 5). */
@@ -28,7 +28,7 @@ describe('dashboard in Chromium (fake API)', function () {
   });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') {
-      const files = await screenshotAll(session, this.currentTest.fullTitle());
+      const files = await screenshotAll(session, this.currentTest.fullTitle(), SCREENSHOT_DIR);
       if (files.length) console.log(`  screenshots: ${files.join(', ')}`);
     }
     await page?.close();
@@ -163,6 +163,20 @@ describe('dashboard in Chromium (fake API)', function () {
     assert.deepEqual(unexpected(session.problems, [422]), []);
   });
 
+  it('marks the server\'s problems in the editor also when no lint run is pending', async () => {
+    api = await startFakeApi();
+    page = await session.newPage();
+    await page.clock.install();
+    await page.goto(`${api.url}/ui/settings/json-editor`);
+    await editorLine(page, 'tollgate configuration').waitFor();
+    await insertAfterLine(page, '{', '  "hooks": { "oso": { "url": "not-a-url" } },');
+    await page.clock.runFor(2000); // the as-you-type lint has run: none is pending
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await settingsStatus(page).getByText('Not saved: the configuration has 1 error').waitFor();
+    await page.locator('.cm-lintRange-error', { hasText: '"not-a-url"' }).waitFor();
+    assert.deepEqual(unexpected(session.problems, [422]), []);
+  });
+
   it('marks a syntax error as you type', async () => {
     api = await startFakeApi();
     page = await session.newPage();
@@ -220,6 +234,7 @@ describe('dashboard in Chromium (fake API)', function () {
     await sessions.getByRole('link', { name: 'sess-alice-1' }).click();
     await page.getByRole('heading', { level: 1, name: /Session sess-alice-1/ }).waitFor();
     const requests = page.getByRole('table', { name: 'Requests in this session' });
+    await requests.getByRole('row').nth(2).waitFor(); // counted once the table is there
     assert.equal(await requests.getByRole('row').count(), 3, 'header and two requests');
     await requests.getByRole('row').filter({ hasText: '1 blocked' }).getByRole('link').first().click();
     await page.getByRole('heading', { level: 1, name: /Request req-2/ }).waitFor();

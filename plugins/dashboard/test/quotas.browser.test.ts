@@ -4,8 +4,8 @@ import grantsPlugin from '@tollgate/plugin-grants';
 import { defineQuotasPlugin } from '@tollgate/plugin-quotas';
 import { type TestGateway, startTestGateway } from '@tollgate/testing';
 import type { Page } from 'playwright-core';
-import { type BrowserSession, launchBrowser, screenshotAll } from './support/browser.js';
-import { unexpected } from './support/dashboard-page.js';
+import { type BrowserSession, launchBrowser, screenshotAll, unexpected } from '@tollgate/testing/browser';
+import { SCREENSHOT_DIR } from './support/fixtures.js';
 
 const AP = 'tailscale.com/cap/aperture';
 const ALICE_KEY = 'key-alice-dashboard-quotas';
@@ -38,7 +38,7 @@ describe('dashboard Usage page: quota buckets from a real gateway, in Chromium',
   });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') {
-      const files = await screenshotAll(session, this.currentTest.fullTitle());
+      const files = await screenshotAll(session, this.currentTest.fullTitle(), SCREENSHOT_DIR);
       if (files.length) console.log(`  screenshots: ${files.join(', ')}`);
     }
     await page?.close();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { type BrowserSession, launchBrowser, screenshotAll } from './support/browser.js';
-import { editorLine, unexpected } from './support/dashboard-page.js';
+import { type BrowserSession, editorLine, launchBrowser, screenshotAll, unexpected } from '@tollgate/testing/browser';
+import { SCREENSHOT_DIR } from './support/fixtures.js';
 import { type FakeApi, INITIAL_CONFIG, startFakeApi } from './support/fake-api.js';
 import { XSS_IMG, XSS_SCRIPT, hostileData } from './support/fixtures.js';
 
@@ -43,7 +43,7 @@ describe('dashboard in Chromium: untrusted text stays text on every page', funct
     await session?.close();
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await screenshotAll(session, this.currentTest.fullTitle());
+    if (this.currentTest?.state === 'failed') await screenshotAll(session, this.currentTest.fullTitle(), SCREENSHOT_DIR);
   });
 
   /** Asserts that the payloads are on the page as text and nothing came of them. */

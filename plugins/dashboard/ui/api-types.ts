@@ -190,9 +190,19 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
-/** `POST /aperture/config:validate`. */
+/** One problem of `POST /aperture/config:validate`'s `issues`, with its severity. */
+export interface ConfigIssue extends ConfigProblem {
+  readonly severity: 'error' | 'warning' | 'note';
+}
+
+/**
+ * `POST /aperture/config:validate`. Core answers `errors` as `"<location>: <message>"` texts (as
+ * Aperture does) and every problem with its path and severity in `issues`; `warnings` is read
+ * too, for servers that list them apart.
+ */
 export interface ValidateResult {
   readonly valid: boolean;
   readonly errors: readonly (ConfigProblem | string)[];
   readonly warnings?: readonly (ConfigProblem | string)[];
+  readonly issues?: readonly ConfigIssue[];
 }

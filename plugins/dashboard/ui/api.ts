@@ -1,4 +1,4 @@
-import type { ConfigProblem } from './api-types.js';
+import type { ConfigProblem, ValidateResult } from './api-types.js';
 
 /** An API answer that was not 2xx, with its RFC 9457 problem details when the server sent them. */
 export class ApiError extends Error {
@@ -45,6 +45,20 @@ export function normalizeProblems(value: unknown): ConfigProblem[] {
     const o = (e ?? {}) as Record<string, unknown>;
     return { path: typeof o.path === 'string' ? o.path : '', message: typeof o.message === 'string' ? o.message : String(o.message ?? '') };
   });
+}
+
+/**
+ * The errors and warnings of a validation answer: from `issues` (each with its path and
+ * severity) when the server sends them, else from `errors` and `warnings`.
+ */
+export function validationProblems(body: ValidateResult): { errors: ConfigProblem[]; warnings: ConfigProblem[] } {
+  if (Array.isArray(body.issues)) {
+    return {
+      errors: normalizeProblems(body.issues.filter((i) => i?.severity === 'error')),
+      warnings: normalizeProblems(body.issues.filter((i) => i?.severity !== 'error')),
+    };
+  }
+  return { errors: normalizeProblems(body.errors), warnings: normalizeProblems(body.warnings) };
 }
 
 /** Sends a request with same-origin credentials; throws {@link ApiError} on anything but 2xx. */

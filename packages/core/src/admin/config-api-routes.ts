@@ -31,7 +31,8 @@ const unquoted = (value: string): string => value.trim().replace(/^W\//, '').rep
 /**
  * The admin config API, as Aperture's current generation serves it, and its earlier form:
  * - `GET /aperture/config` → `{config}` (HuJSON text, literal secrets shown as placeholders) + `ETag`;
- * - `PUT /aperture/config` `{config}` with `If-Match` → the same, saved and live, with the new `ETag`;
+ * - `PUT /aperture/config` `{config}` with `If-Match` → the same and the save's `warnings`
+ *   (`[{path, message}]`), saved and live, with the new `ETag`;
  *   412 when the stored configuration changed since it was read, 422 with every problem (`errors`),
  *   428 without `If-Match`;
  * - `POST /aperture/config:validate` `{config}` → `{valid, errors: [text], issues: [{severity, path, message}]}`;
@@ -55,12 +56,13 @@ export function configApiRoutes(control: ConfigControl, secrets: ConfigSecrets):
   const invalid = (errors: readonly IssueJson[]) => refuse({ status: 422, kind: 'invalid_request', message: `the configuration is invalid: ${errors.length} problem(s)`, code: 'config_invalid', details: { errors } });
 
   /** Saves; maps the control's failures to the API's answers. */
-  const save = async (ctx: RouteContext, text: string, ifMatch: string): Promise<{ etag: string; text: string }> => {
+  const save = async (ctx: RouteContext, text: string, ifMatch: string): Promise<{ etag: string; text: string; warnings: IssueJson[] }> => {
     const caller = ctx.state.identity as Identity;
     const { text: full, errors: unknown } = await restore(text);
     if (unknown.length > 0) throw invalid(unknown);
+    let warnings: readonly ConfigIssue[];
     try {
-      await control.save(full, ifMatch, async (hooks) => {
+      ({ warnings } = await control.save(full, ifMatch, async (hooks) => {
         const access = hooks.access.isUsed() ? await hooks.access.promise(NO_ACCESS, { identity: caller }) : NO_ACCESS;
         if (access.role !== 'admin') {
           throw refuse({
@@ -71,7 +73,7 @@ export function configApiRoutes(control: ConfigControl, secrets: ConfigSecrets):
             details: { errors: [{ path: 'config/grants', message: `no grant gives ${caller.login} role "admin"` }] },
           });
         }
-      });
+      }));
     } catch (err) {
       if (err instanceof ConfigConflict) throw refuse({ status: 412, kind: 'invalid_request', message: err.message, code: 'config_changed', headers: { etag: quoted(err.etag) } });
       if (err instanceof ConfigNotWritable) throw refuse({ status: 409, kind: 'invalid_request', message: err.message, code: 'config_not_writable' });
@@ -80,7 +82,7 @@ export function configApiRoutes(control: ConfigControl, secrets: ConfigSecrets):
     }
     const now = await shown();
     ctx.state.accessLog.saved = true;
-    return { etag: now.etag, text: now.text };
+    return { etag: now.etag, text: now.text, warnings: warnings.map(issueJson) };
   };
 
   return [
@@ -106,7 +108,7 @@ export function configApiRoutes(control: ConfigControl, secrets: ConfigSecrets):
         const saved = await save(ctx, text, unquoted(ifMatch));
         ctx.set('etag', quoted(saved.etag));
         ctx.set('cache-control', 'no-store');
-        ctx.body = { config: saved.text };
+        ctx.body = { config: saved.text, warnings: saved.warnings };
       },
     },
     {
@@ -140,7 +142,7 @@ export function configApiRoutes(control: ConfigControl, secrets: ConfigSecrets):
         if (typeof body.hash !== 'string' || body.hash === '') throw refuse({ status: 428, kind: 'invalid_request', message: 'send the "hash" of the configuration you edited (GET /api/config)', code: 'hash_required' });
         const saved = await save(ctx, text, body.hash);
         ctx.set('cache-control', 'no-store');
-        ctx.body = { config: saved.text, exists: true, hash: saved.etag };
+        ctx.body = { config: saved.text, exists: true, hash: saved.etag, warnings: saved.warnings };
       },
     },
     {

@@ -10,10 +10,23 @@ export const CONFIG_OPENAPI = Object.freeze({
   components: {
     schemas: {
       Config: { type: 'object', required: ['config'], properties: { config: { type: 'string', description: 'The configuration as HuJSON text (comments and trailing commas allowed).' } } },
+      Saved: {
+        type: 'object',
+        required: ['config', 'warnings'],
+        properties: {
+          config: { type: 'string', description: 'The configuration as saved (literal secrets redacted).' },
+          warnings: { type: 'array', description: 'Warnings of the saved configuration (it is live despite them).', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+        },
+      },
       LegacyConfig: {
         type: 'object',
         required: ['config'],
-        properties: { config: { type: 'string' }, exists: { type: 'boolean' }, hash: { type: 'string', description: 'Optimistic-concurrency token: send back the hash you read.' } },
+        properties: {
+          config: { type: 'string' },
+          exists: { type: 'boolean' },
+          hash: { type: 'string', description: 'Optimistic-concurrency token: send back the hash you read.' },
+          warnings: { type: 'array', description: 'After a save: its warnings.', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+        },
       },
       Validation: {
         type: 'object',
@@ -56,7 +69,7 @@ export const CONFIG_OPENAPI = Object.freeze({
         parameters: [{ name: 'If-Match', in: 'header', required: true, schema: { type: 'string' }, description: 'The ETag of the configuration you edited.' }],
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Config' } } } },
         responses: {
-          '200': { description: 'Saved and live', headers: { ETag: { schema: { type: 'string' } } }, content: { 'application/json': { schema: { $ref: '#/components/schemas/Config' } } } },
+          '200': { description: 'Saved and live', headers: { ETag: { schema: { type: 'string' } } }, content: { 'application/json': { schema: { $ref: '#/components/schemas/Saved' } } } },
           '409': { $ref: '#/components/responses/Problem' },
           '412': { $ref: '#/components/responses/Problem' },
           '415': { $ref: '#/components/responses/Problem' },

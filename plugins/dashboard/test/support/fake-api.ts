@@ -337,18 +337,20 @@ export async function startFakeApi(options: FakeApiOptions = {}): Promise<FakeAp
         if (text === undefined) return problem(res, 400, 'Bad Request', 'body must be {"config": "<HuJSON text>"}');
       }
       if (path === '/aperture/config:validate' && method === 'POST') {
+        // Core's answer: errors as "<location>: <message>" texts, every problem with its path in issues.
         const { errors, warnings } = validateConfig(text!);
-        return json(res, { valid: errors.length === 0, errors, warnings });
+        const issues = [...errors.map((e) => ({ severity: 'error', ...e })), ...warnings.map((w) => ({ severity: 'warning', ...w }))];
+        return json(res, { valid: errors.length === 0, errors: errors.map((e) => `${e.path}: ${e.message}`), issues });
       }
       if (path === '/aperture/config' && method === 'GET') return json(res, { config: store.text }, { etag: store.etag });
       if (path === '/aperture/config' && method === 'PUT') {
         const ifMatch = req.headers['if-match'];
         if (ifMatch === undefined) return problem(res, 428, 'Precondition Required', 'send If-Match with the ETag you read');
         if (ifMatch !== store.etag) return problem(res, 412, 'Precondition Failed', 'the configuration changed since you read it');
-        const { errors } = validateConfig(text!);
+        const { errors, warnings } = validateConfig(text!);
         if (errors.length > 0) return problem(res, 422, 'Unprocessable Content', `the configuration has ${errors.length} error(s)`, { errors });
         store.replace(text!);
-        return json(res, { config: store.text }, { etag: store.etag });
+        return json(res, { config: store.text, warnings }, { etag: store.etag });
       }
       res.writeHead(405, { allow: path === '/aperture/config' ? 'GET, PUT' : 'POST' });
       return void res.end();

@@ -2,6 +2,11 @@
  * Canned data in the read API's documented shapes (contracts section 3), as the capture plugin
  * would answer it: full request records from which the fake API derives every list.
  */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where screenshots of failed browser tests go (gitignored `test-output/`). */
+export const SCREENSHOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-output', 'screenshots');
 
 /** A tool call as `GET /api/requests/{id}` lists it. */
 export interface FakeToolCall {

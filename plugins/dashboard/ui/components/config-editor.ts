@@ -135,7 +135,9 @@ export function ConfigEditor(props: ConfigEditorProps): VNode {
           syntaxHighlighting(highlight),
           theme,
           problemsField,
-          linter(diagnostics, { delay: 300 }),
+          // Server problems arrive as an effect, not a text change: they must re-run the linter too
+          // (forceLinting alone does nothing when no run is pending).
+          linter(diagnostics, { delay: 300, needsRefresh: (u) => u.transactions.some((tr) => tr.effects.some((e) => e.is(setProblems))) }),
           lintGutter(),
           EditorState.tabSize.of(2),
           keymap.of([{ key: 'Mod-/', run: toggleComment }, ...defaultKeymap, ...historyKeymap, ...searchKeymap, ...lintKeymap]),

@@ -2,7 +2,7 @@ import { html } from 'htm/preact';
 import { type ParseError, parse } from 'jsonc-parser';
 import type { VNode } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, getJsonWithHeaders, normalizeProblems, sendJson } from '../api.js';
+import { ApiError, getJsonWithHeaders, normalizeProblems, sendJson, validationProblems } from '../api.js';
 import type { ConfigProblem, ValidateResult } from '../api-types.js';
 import { Card, ErrorBox, Loading } from '../components/common.js';
 import { ConfigEditor, type ConfigEditorApi, type EditorProblem } from '../components/config-editor.js';
@@ -124,8 +124,7 @@ export function SettingsPage(props: { readonly ctx: AppContext; readonly tab: 'o
     setBusy('validate');
     try {
       const { body } = await sendJson<ValidateResult>('POST', VALIDATE_PATH, { config: text });
-      const errors = normalizeProblems(body.errors);
-      const warnings = normalizeProblems(body.warnings);
+      const { errors, warnings } = validationProblems(body);
       showProblems(text, errors, warnings);
       setStatus(body.valid && errors.length === 0
         ? { kind: 'success', text: `The configuration is valid${warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : ''}. It is not saved yet.` }
@@ -143,14 +142,19 @@ export function SettingsPage(props: { readonly ctx: AppContext; readonly tab: 'o
     setBusy('save');
     setStatus(undefined);
     try {
-      const { body, headers } = await sendJson<{ config?: string }>('PUT', CONFIG_PATH, { config: text }, loaded.etag === null ? {} : { 'if-match': loaded.etag });
+      const { body, headers } = await sendJson<{ config?: string; warnings?: unknown }>('PUT', CONFIG_PATH, { config: text }, loaded.etag === null ? {} : { 'if-match': loaded.etag });
       const saved = typeof body?.config === 'string' ? body.config : text;
       setLoaded({ text: saved, etag: headers.get('etag') ?? loaded.etag });
       setDraft(saved);
       if (saved !== text) editor.current?.setText(saved);
       setConflict(false);
-      showProblems(saved, [], []);
-      setStatus({ kind: 'success', text: `Saved at ${new Date().toLocaleTimeString()}. The new configuration is live.` });
+      // The save is live despite warnings (a send_hooks name no hook has, say): list them.
+      const warnings = normalizeProblems(body?.warnings);
+      showProblems(saved, [], warnings);
+      setStatus({
+        kind: 'success',
+        text: `Saved at ${new Date().toLocaleTimeString()}. The new configuration is live${warnings.length ? ` (with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}, listed below)` : ''}.`,
+      });
     } catch (err) {
       if (!(err instanceof ApiError)) {
         setStatus({ kind: 'error', text: String(err) });

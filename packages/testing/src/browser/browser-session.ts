@@ -1,19 +1,15 @@
 /**
- * Headless Chromium for the browser tests: Debian's `chromium` package driven by
- * `playwright-core` (no browser is ever downloaded). Without it the tests are skipped with the
- * reason printed, unless `TOLLGATE_REQUIRE_BROWSER=1` (CI), where they fail.
+ * Headless Chromium for browser tests: Debian's `chromium` package driven by `playwright-core`
+ * (no browser is ever downloaded). Without it the tests are skipped with the reason printed,
+ * unless `TOLLGATE_REQUIRE_BROWSER=1` (CI), where they fail.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type BrowserContext, type ConsoleMessage, type Page, chromium } from 'playwright-core';
 
 /** The Chromium binary (`TOLLGATE_CHROMIUM` overrides). */
 export const CHROMIUM_PATH = process.env.TOLLGATE_CHROMIUM ?? '/usr/bin/chromium';
-
-/** Where screenshots of failed tests go (gitignored). */
-export const SCREENSHOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-output', 'screenshots');
 
 /** Chromium flags: headless, no sandbox (root in CI), nothing phoning home. */
 export const CHROMIUM_ARGS: readonly string[] = [
@@ -27,6 +23,18 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--disable-sync',
 ];
 
+/** What {@link launchBrowser} skips when Chromium is missing (a mocha `this` in `before`). */
+export interface SkippableSuite {
+  /** Marks the suite as skipped (mocha throws to stop the hook). */
+  skip(): void;
+}
+
+/** Options of {@link launchBrowser}. */
+export interface LaunchBrowserOptions {
+  /** Viewport size (default 1280 x 900). */
+  readonly viewport?: { readonly width: number; readonly height: number };
+}
+
 /** A browser session for one test file. */
 export interface BrowserSession {
   /** The browser context (one fresh profile directory). */
@@ -39,15 +47,21 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
+/** Why browser tests cannot run here, or `undefined` when Chromium is installed. */
+export function browserUnavailable(): string | undefined {
+  return existsSync(CHROMIUM_PATH) ? undefined : `Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium)`;
+}
+
 /**
  * Launches Chromium with a fresh `--user-data-dir` (Playwright takes it as the persistent
- * context's directory), or skips the calling suite when Chromium is missing and
- * `TOLLGATE_REQUIRE_BROWSER` is not `1`.
+ * context's directory), or skips `suite` when Chromium is missing and `TOLLGATE_REQUIRE_BROWSER`
+ * is not `1` (then it throws). Any request to a host other than 127.0.0.1 is refused: a test that
+ * follows an external link routes that URL to a stub first (`context.route`).
  */
-export async function launchBrowser(suite: Mocha.Context): Promise<BrowserSession> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    const reason = `Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium)`;
-    if (process.env.TOLLGATE_REQUIRE_BROWSER === '1') throw new Error(`${reason}; TOLLGATE_REQUIRE_BROWSER=1 requires it`);
+export async function launchBrowser(suite: SkippableSuite | undefined, options: LaunchBrowserOptions = {}): Promise<BrowserSession> {
+  const reason = browserUnavailable();
+  if (reason !== undefined) {
+    if (process.env.TOLLGATE_REQUIRE_BROWSER === '1' || suite === undefined) throw new Error(`${reason}; TOLLGATE_REQUIRE_BROWSER=1 requires it`);
     console.log(`  skipping browser tests: ${reason}`);
     suite.skip();
   }
@@ -56,12 +70,11 @@ export async function launchBrowser(suite: Mocha.Context): Promise<BrowserSessio
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [...CHROMIUM_ARGS],
-    viewport: { width: 1280, height: 900 },
+    viewport: options.viewport ?? { width: 1280, height: 900 },
     acceptDownloads: true,
     timeout: 30_000,
   });
-  // Nothing may leave the machine: any request to another host is refused (tests that click
-  // external links route those URLs themselves first).
+  // Nothing may leave the machine. Routes added later take precedence over this one.
   await context.route(/^(?!http:\/\/127\.0\.0\.1[:/])/, (route) => route.abort('blockedbyclient'));
   const problems: string[] = [];
   const watch = (page: Page): void => {
@@ -83,14 +96,14 @@ export async function launchBrowser(suite: Mocha.Context): Promise<BrowserSessio
   };
 }
 
-/** Saves a screenshot of every open page under {@link SCREENSHOT_DIR} (on failure). */
-export async function screenshotAll(session: BrowserSession | undefined, title: string): Promise<string[]> {
+/** Saves a full-page screenshot of every open page of `session` under `dir` (on failure); returns the files. */
+export async function screenshotAll(session: BrowserSession | undefined, title: string, dir: string): Promise<string[]> {
   if (session === undefined) return [];
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const base = title.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').slice(0, 80);
   const files: string[] = [];
   for (const [i, page] of session.context.pages().entries()) {
-    const file = join(SCREENSHOT_DIR, `${base}${i === 0 ? '' : `-${i}`}.png`);
+    const file = join(dir, `${base}${i === 0 ? '' : `-${i}`}.png`);
     try {
       await page.screenshot({ path: file, fullPage: true });
       files.push(file);
@@ -100,4 +113,3 @@ export async function screenshotAll(session: BrowserSession | undefined, title: 
   }
   return files;
 }
-
