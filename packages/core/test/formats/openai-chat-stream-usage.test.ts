@@ -46,12 +46,14 @@ describe('openai_chat stream assembler with hideUsage', () => {
     }
   }
 
-  it('hides nothing when not asked, nor usage on a chunk with choices, nor an error chunk', () => {
+  it('hides nothing when not asked, nor usage on a chunk with choices or without a choices array, nor an error chunk', () => {
     const plain = openAiChatFormat.createStreamAssembler();
     assert.equal(plain.push(event({ ...base, choices: [], usage: numbers })).hidden, undefined);
     const hiding = openAiChatFormat.createStreamAssembler({ hideUsage: true });
     assert.equal(hiding.push(event({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: numbers })).hidden, undefined);
     assert.equal(hiding.push(event({ ...base, choices: [], usage: null })).hidden, undefined);
+    assert.equal(hiding.push(event({ ...base, usage: numbers })).hidden, undefined);
+    assert.equal(hiding.push(event({ ...base, choices: null, usage: numbers })).hidden, undefined);
     assert.equal(hiding.push(event({ error: { message: 'overloaded' }, usage: numbers })).hidden, undefined);
     assert.equal(hiding.result().usage.totalTokens, 14);
   });
