@@ -30,9 +30,14 @@ export function pieces(buf: Buffer, size: number): Buffer[] {
   return out;
 }
 
-/** A chat completions request body. */
+/**
+ * A chat completions request body. A stream asks for usage (`stream_options.include_usage`) unless
+ * `extra` says otherwise, as the stream fixtures were captured: the provider then sends their usage
+ * chunk and the client gets it (without asking, tollgate asks and hides that chunk).
+ */
 export function chat(model: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { model, messages: [{ role: 'user', content: 'What is the weather in Edinburgh?' }], ...extra };
+  const usage = extra.stream === true && !('stream_options' in extra) ? { stream_options: { include_usage: true } } : {};
+  return { model, messages: [{ role: 'user', content: 'What is the weather in Edinburgh?' }], ...usage, ...extra };
 }
 
 export { type Deferred, deferred } from '@tollgate/testing';

@@ -165,13 +165,17 @@ describe('passthrough: streaming (captured OpenAI chat fixtures)', () => {
     const upstream = await r.upstream(sseResponder([fixtureWire(BIN_SINGLE)]));
     const gw = await r.gatewayFor(upstream);
     // Odd spacing and key order survive: the gateway forwards the client's bytes.
-    const raw = '{ "stream" : true,\n  "model":"gpt-4o", "messages":[{"role":"user","content":"héllo"}], "temperature": 0.30 }';
+    const raw = '{ "stream" : true, "stream_options": {"include_usage" :true},\n  "model":"gpt-4o", "messages":[{"role":"user","content":"héllo"}], "temperature": 0.30 }';
     const res = await send(gw.url, { body: raw, headers: { authorization: 'Bearer client-key-not-for-upstream' } });
     assert.equal(res.status, 200);
     assert.equal(upstream.requests.length, 1);
     const got = upstream.requests[0]!;
     assert.equal(got.url, '/v1/chat/completions');
     assert.equal(got.raw.toString('utf8'), raw);
+    // A stream without stream_options: the same bytes, with the request for usage spliced in.
+    const bare = raw.replace(' "stream_options": {"include_usage" :true},', '');
+    assert.equal((await send(gw.url, { body: bare })).status, 200);
+    assert.equal(upstream.requests[1]?.raw.toString('utf8'), `{"stream_options":{"include_usage":true},${bare.slice(1)}`);
     assert.equal(got.headers.authorization, `Bearer ${PROVIDER_KEY}`);
     assert.ok(!JSON.stringify(got.headers).includes('client-key-not-for-upstream'));
   });

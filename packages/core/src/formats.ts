@@ -4,7 +4,7 @@
  * renderers. For plugins that add a format (`host.formats.register`) and for tests of format
  * behaviour; request hooks never need them.
  */
-export type { FormatAdapter, FormatRequestInput, RequestInfo, UpstreamPathInput, ResponseInfo, StrippedCall, CompletedCall, StreamEventInfo, AssembledResponse, StreamAssembler, StreamAssemblerOptions, ReadResponseOptions, StoredFollowUps } from './formats/format-adapter.js';
+export type { FormatAdapter, FormatRequestInput, RequestInfo, UpstreamPathInput, ResponseInfo, StrippedCall, CompletedCall, StreamEventInfo, AssembledResponse, StreamAssembler, StreamAssemblerOptions, ReadResponseOptions, StoredFollowUps, StreamUsageRequest } from './formats/format-adapter.js';
 export { FormatRegistry } from './formats/format-registry.js';
 export { BUILTIN_FORMATS } from './formats/builtin-formats.js';
 export { openAiChatFormat, openAiErrorBody, OPENAI_ERROR_TYPES } from './formats/openai-chat/openai-chat-adapter.js';

@@ -45,7 +45,8 @@ export const FORMATS: readonly FormatCase[] = [
     fixtures: 'openai-chat',
     model: 'gpt-4o',
     path: () => '/v1/chat/completions',
-    body: (stream, model = 'gpt-4o') => ({ model, stream, messages: [{ role: 'user', content: 'What is the weather in Edinburgh?' }] }),
+    // A stream asks for usage, as the fixture was captured: its usage chunk then reaches the client.
+    body: (stream, model = 'gpt-4o') => ({ model, stream, ...(stream ? { stream_options: { include_usage: true } } : {}), messages: [{ role: 'user', content: 'What is the weather in Edinburgh?' }] }),
     frames: () => splitFrames(readFixture('openai-chat', 'c6aa7e397b7123c3501f25df3a05d4daf7e8ad6d61ffa406ab5361fe36a8d5b1.bin').toString('utf8')),
     json: () => fixtureJson('openai-chat', 'deepseek-tool-call.json'),
     toolName: 'GetWeatherArgs',

@@ -70,6 +70,12 @@ export const ProviderSchema = Type.Object(
     /** tollgate: upstream connections kept per provider. */
     max_connections: Type.Optional(Type.Integer({ minimum: 1 })),
     /**
+     * tollgate: ask for a stream's token usage when the client did not (OpenAI chat's
+     * `stream_options.include_usage`) and hide the extra usage chunk from the client; `false`
+     * for servers that refuse `stream_options`. Absent: `true`.
+     */
+    stream_usage: Type.Optional(Type.Boolean()),
+    /**
      * Pricing source of the provider's models (`anthropic`, `openai`, `google`, `bedrock`,
      * `bedrock-us`, `bedrock-eu`, `bedrock-ap`, `vertex`, `azure`, `azure-eu`, `openrouter`,
      * `vercel`); inferred when absent and `auto_cost_basis` is on. Read by the `quotas` plugin.

@@ -87,6 +87,31 @@ export interface StreamAssemblerOptions {
    * @default false
    */
   readonly strict?: boolean;
+  /**
+   * The gateway asked the provider for usage the client did not ask for
+   * ({@link FormatAdapter.streamUsage}): `push` marks the events the provider sends only because
+   * of it `hidden`, so that they never reach the client; their usage is still read.
+   * @default false
+   */
+  readonly hideUsage?: boolean;
+}
+
+/**
+ * How to ask a provider for a stream's token usage when the client did not (OpenAI chat's
+ * `stream_options.include_usage`): see {@link FormatAdapter.streamUsage}.
+ */
+export interface StreamUsageRequest {
+  /**
+   * A copy of `body` asking for usage in the stream (its other fields as they are), or
+   * `undefined` when `body` already asks for it or cannot be changed safely (a malformed option
+   * the provider should see as the client sent it).
+   */
+  request(body: JsonObject): JsonObject | undefined;
+  /**
+   * The same change made to `raw`, the exact bytes `body` was parsed from, without serialising
+   * the body again; `undefined` when it cannot be done on the bytes (the body is then serialised).
+   */
+  requestBytes?(raw: Buffer, body: JsonObject): Buffer | undefined;
 }
 
 /** Options of {@link FormatAdapter.readResponse}. */
@@ -106,6 +131,12 @@ export interface StreamEventInfo {
    * events). False for events that may flow past a pending call (text deltas, pings).
    */
   readonly ordered: boolean;
+  /**
+   * True for an event the client would not have received: the provider sent it only because the
+   * gateway asked for usage ({@link StreamAssemblerOptions.hideUsage}). It is read (usage, raw
+   * responses) but never written. Such an event carries no part of a tool call.
+   */
+  readonly hidden?: boolean;
 }
 
 /** The result of a reassembled stream. */
@@ -204,4 +235,10 @@ export interface FormatAdapter {
   streamErrorEvent(error: ApiError): string;
   /** Follow-up turns after a strip (formats whose provider stores responses); absent: none needed. */
   readonly storedFollowUps?: StoredFollowUps;
+  /**
+   * How to ask the provider for a stream's usage the client did not ask for; the gateway then
+   * creates the stream's assembler with `hideUsage`. Absent: the format's streams always carry
+   * usage (or never can).
+   */
+  readonly streamUsage?: StreamUsageRequest;
 }

@@ -32,6 +32,7 @@ import type { RequestContextImpl } from './request-context-impl.js';
 import { type RoutedRequest, routeRequest } from './route-request.js';
 import { StreamRelay, unreadableError } from './stream-relay.js';
 import type { StrippedCallStore } from './stripped-call-store.js';
+import { askStreamUsage } from './stream-usage.js';
 import { toApiError } from './to-api-error.js';
 import { upstreamFailure } from './upstream-error.js';
 
@@ -125,6 +126,8 @@ class LlmRequest {
   #echoLogged = false;
   /** The in-stream error event of the relayed stream (it may depend on what was relayed). */
   #streamErrorEvent: ((error: ApiError) => string) | undefined;
+  /** True when the gateway asked for the stream's usage itself: the client must not see what it adds. */
+  #hideUsage = false;
 
   constructor(req: IncomingMessage, res: ServerResponse, target: LlmRequestTarget, adapter: FormatAdapter, rt: PipelineRuntime) {
     this.#req = req;
@@ -256,6 +259,7 @@ class LlmRequest {
     const headers = buildUpstreamHeaders(provider, adapter, this.#req.headers, ctx.upstreamHeaders);
     // Whatever credential goes upstream (a passthrough client's key, one a plugin added) must not come back.
     this.#redactor = this.#rt.redactor.with(credentialValues(headers));
+    this.#hideUsage = askStreamUsage(ctx, adapter, provider);
     let upstream: UpstreamResponse;
     try {
       upstream = await provider.upstream.request(
@@ -408,6 +412,7 @@ class LlmRequest {
       gate: this.#rt.hooks.onToolCall.isUsed(),
       keepRaw: needs.rawResponses,
       assembleBody: needs.body,
+      hideUsage: this.#hideUsage,
       maxEventBytes: this.#rt.limits.maxEventBytes,
       maxHeldBytes: this.#rt.limits.maxHeldBytes,
       status: upstream.status,

@@ -63,6 +63,8 @@ export class RequestContextImpl implements RequestContext {
   readonly #rawBody: Buffer;
   #body: JsonObject;
   #changed: boolean;
+  /** The forwarded bytes when core made them along with the body ({@link forwardInstead}). */
+  #forwardBytes: Buffer | undefined;
   #userMessage: string | undefined;
   #tools: DeclaredTool[] | undefined;
   #sessionId: string | undefined;
@@ -166,6 +168,7 @@ export class RequestContextImpl implements RequestContext {
     const withModel = this.format.withModel(body, this.model);
     this.#body = withModel ?? body;
     this.#changed = true;
+    this.#forwardBytes = undefined;
     this.#userMessage = undefined;
     this.#tools = undefined;
   }
@@ -176,6 +179,7 @@ export class RequestContextImpl implements RequestContext {
     void this.sessionId;
     this.#body = this.format.filterTools(this.#body, keep);
     this.#changed = true;
+    this.#forwardBytes = undefined;
     this.#tools = undefined;
   }
 
@@ -203,8 +207,25 @@ export class RequestContextImpl implements RequestContext {
     return this.#changed;
   }
 
+  /** The client's own bytes while nothing changed the body, else `undefined`. */
+  get unchangedBytes(): Buffer | undefined {
+    return this.#changed ? undefined : this.#rawBody;
+  }
+
+  /**
+   * Core's own change to what goes upstream, once the taps ran (asking for a stream's usage): the
+   * body becomes `body`, which must leave messages and tools as they were, forwarded as `bytes`
+   * when given (made from {@link unchangedBytes}), else serialised.
+   */
+  forwardInstead(body: JsonObject, bytes?: Buffer): void {
+    this.#body = body;
+    this.#changed = true;
+    this.#forwardBytes = bytes;
+  }
+
   /** The bytes to forward: the client's own bytes when nothing changed. */
   forwardBody(): string | Buffer {
-    return this.#changed ? JSON.stringify(this.#body) : this.#rawBody;
+    if (!this.#changed) return this.#rawBody;
+    return this.#forwardBytes ?? JSON.stringify(this.#body);
   }
 }

@@ -26,6 +26,8 @@ export interface StreamRelayOptions {
   readonly keepRaw: boolean;
   /** Reassemble the whole body, text included (else the assembler may skip text-only events). */
   readonly assembleBody: boolean;
+  /** The gateway asked for usage the client did not: events only carrying it are not written. */
+  readonly hideUsage?: boolean;
   /** Largest upstream event accepted. */
   readonly maxEventBytes: number;
   /**
@@ -155,7 +157,7 @@ export class StreamRelay {
 
   constructor(options: StreamRelayOptions) {
     this.#o = options;
-    this.#assembler = options.adapter.createStreamAssembler({ body: options.assembleBody, strict: options.gate });
+    this.#assembler = options.adapter.createStreamAssembler({ body: options.assembleBody, strict: options.gate, hideUsage: options.hideUsage });
   }
 
   /** Relays `body` to the client; resolves when the client response is complete. */
@@ -217,6 +219,9 @@ export class StreamRelay {
         return;
       }
     }
+    // Read (usage, raw responses) but not the client's: it did not ask for it. Not counted among
+    // the events written as received, so a chunk holding it is sent re-encoded without it.
+    if (info.hidden === true && info.calls === undefined && info.completes === undefined) return;
     if (!this.#o.gate) {
       this.#write(event);
       return;

@@ -7,6 +7,7 @@ import type { FormatAdapter, FormatRequestInput, RequestInfo, ResponseInfo, Stri
 import { openAiChatMockRenderer } from './openai-chat-mock.js';
 import { openAiChatToolCalls, openAiChatUsage, stripOpenAiChatToolCalls } from './openai-chat-response.js';
 import { OpenAiChatStreamAssembler } from './openai-chat-stream.js';
+import { openAiChatStreamUsage } from './openai-chat-stream-usage.js';
 
 /** OpenAI error `type` for each error kind (OpenAI chat and responses). */
 export const OPENAI_ERROR_TYPES: Readonly<Record<ApiErrorKind, string>> = {
@@ -155,4 +156,6 @@ export const openAiChatFormat: FormatAdapter = {
   streamErrorEvent(error) {
     return formatSseEvent(JSON.stringify(openAiErrorBody(error)));
   },
+
+  streamUsage: openAiChatStreamUsage,
 };

@@ -1,4 +1,5 @@
 import { formatSseEvent } from '../../sse/sse-event.js';
+import { asObject } from '../content-text.js';
 import { type MockPlan, type MockRenderer, chunkText } from '../../providers/mock/mock-renderer.js';
 
 function usage(plan: MockPlan) {
@@ -22,7 +23,7 @@ export const openAiChatMockRenderer: MockRenderer = {
       system_fingerprint: 'fp_tollgate_mock',
     };
   },
-  stream(plan) {
+  stream(plan, { body }) {
     const base = { id: `chatcmpl-mock-${plan.id}`, object: 'chat.completion.chunk', created: plan.created, model: plan.model, system_fingerprint: 'fp_tollgate_mock' };
     const frame = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
       formatSseEvent(JSON.stringify({ ...base, choices: [{ index: 0, logprobs: null, finish_reason: null, ...choice }], ...extra }));
@@ -33,7 +34,8 @@ export const openAiChatMockRenderer: MockRenderer = {
       for (const piece of chunkText(call.arguments, 8)) frames.push(frame({ delta: { tool_calls: [{ index, function: { arguments: piece } }] } }));
     });
     frames.push(frame({ delta: {}, finish_reason: plan.toolCalls.length > 0 ? 'tool_calls' : 'stop' }));
-    frames.push(formatSseEvent(JSON.stringify({ ...base, choices: [], usage: usage(plan) })));
+    // As OpenAI: the usage chunk only when the request asks for it.
+    if (asObject(body?.stream_options)?.include_usage === true) frames.push(formatSseEvent(JSON.stringify({ ...base, choices: [], usage: usage(plan) })));
     frames.push('data: [DONE]\n\n');
     return frames;
   },

@@ -34,6 +34,7 @@ interface ChoiceState {
 
 const EMPTY: StreamEventInfo = { ordered: false };
 const ORDERED: StreamEventInfo = { ordered: true };
+const HIDDEN: StreamEventInfo = { ordered: true, hidden: true };
 
 /**
  * A field that, with any value but `null`, means a chunk carries more than text (`message`: the
@@ -77,13 +78,16 @@ function onlyText(data: string): boolean {
  * keyed by `(choice index, tool call index)`, with arguments concatenated across deltas; usage
  * from whichever chunk carries it (OpenAI's trailing `choices: []` chunk or Groq/DeepSeek's
  * finish chunk). A call is complete when another call of its choice starts, its choice
- * finishes, or the stream ends.
+ * finishes, or the stream ends. With `hideUsage`, a chunk with usage and `choices: []` (the one
+ * `include_usage` adds) is `hidden`; usage on a chunk with choices is left where it is, since the
+ * client receives that chunk anyway.
  */
 export class OpenAiChatStreamAssembler implements StreamAssembler {
   readonly #choices = new Map<number, ChoiceState>();
   readonly #calls: CallState[] = [];
   readonly #body: boolean;
   readonly #strict: boolean;
+  readonly #hideUsage: boolean;
   #base: Record<string, unknown> = {};
   #usage: unknown;
   #sawChunk = false;
@@ -95,6 +99,7 @@ export class OpenAiChatStreamAssembler implements StreamAssembler {
   constructor(options: StreamAssemblerOptions = {}) {
     this.#body = options.body !== false;
     this.#strict = options.strict === true;
+    this.#hideUsage = options.hideUsage === true;
   }
 
   /** @inheritdoc */
@@ -125,7 +130,7 @@ export class OpenAiChatStreamAssembler implements StreamAssembler {
     if (chunk.usage !== undefined && chunk.usage !== null) this.#usage = chunk.usage;
     if (this.#strict && !absent(chunk.choices) && !Array.isArray(chunk.choices)) refuseUnreadable('choices is not an array');
     const choices = asArray(chunk.choices);
-    if (choices.length === 0) return ORDERED;
+    if (choices.length === 0) return this.#hideUsage && Array.isArray(chunk.choices) && chunk.usage !== undefined && chunk.usage !== null ? HIDDEN : ORDERED;
     let calls: string[] | undefined;
     let completes: CompletedCall[] | undefined;
     let ordered = false;

@@ -1,3 +1,5 @@
+import type { JsonObject } from '../../types/json.js';
+
 /** A tool call the mock LLM makes. */
 export interface MockToolCall {
   /** Deterministic call id (`call_mock_…`). */
@@ -35,6 +37,8 @@ export function chunkText(text: string, size: number): string[] {
 export interface MockRenderContext {
   /** Upstream path and query (Gemini's model and method live there). */
   readonly path: string;
+  /** The request body as sent to the mock (OpenAI chat reads `stream_options` from it); absent: `{}`. */
+  readonly body?: JsonObject;
 }
 
 /** Renders a {@link MockPlan} in one API format. */
@@ -42,5 +46,5 @@ export interface MockRenderer {
   /** The non-streaming response body (Gemini's `:streamGenerateContent` without `alt=sse`: a JSON array). */
   json(plan: MockPlan, context: MockRenderContext): unknown;
   /** The streamed response: complete SSE frames, in order. */
-  stream(plan: MockPlan): string[];
+  stream(plan: MockPlan, context: MockRenderContext): string[];
 }

@@ -35,10 +35,10 @@ export class MockUpstream implements Upstream {
     const model = typeof body.model === 'string' ? body.model : (modelFromPath(request.path) ?? 'mock');
     const plan = planMockResponse(request.format, body, model);
     if (request.stream) {
-      const frames = renderer.stream(plan).map((f) => Buffer.from(f));
+      const frames = renderer.stream(plan, { path: request.path, body }).map((f) => Buffer.from(f));
       return { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }, body: Readable.from(frames, { objectMode: false }) };
     }
-    return jsonResponse(200, renderer.json(plan, { path: request.path }));
+    return jsonResponse(200, renderer.json(plan, { path: request.path, body }));
   }
 
   /** @inheritdoc */
