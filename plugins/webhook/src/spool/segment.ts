@@ -1,7 +1,27 @@
-import { writeSync } from 'node:fs';
+import { close as closeFd, fchmodSync, fdatasync, openSync, writeSync } from 'node:fs';
 import { type FileHandle, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { appendFilePrivate, openPrivate, tightenPrivate } from '@tollgate/core';
+import { promisify } from 'node:util';
+import { PRIVATE_FILE_MODE, appendFilePrivate, openPrivate, tightenPrivate } from '@tollgate/core';
+
+const fdatasyncAsync = promisify(fdatasync);
+const closeAsync = promisify(closeFd);
+
+/**
+ * Opens a private file synchronously (`0600` whatever the umask, as core's `openPrivate`): the
+ * spool's writer opens a segment's files in the turn of their first write, so that write does not
+ * wait for the threadpool.
+ */
+function openPrivateSync(path: string, flags: string): number {
+  const fd = openSync(path, flags, PRIVATE_FILE_MODE);
+  try {
+    fchmodSync(fd, PRIVATE_FILE_MODE);
+  } catch (err) {
+    closeFd(fd, () => undefined);
+    throw err;
+  }
+  return fd;
+}
 import { type DecodedRecord, decodeRecords } from './record-codec.js';
 
 /** File extension of segment files. */
@@ -125,8 +145,11 @@ export class Segment {
   broken = false;
   readonly #options: SegmentOptions;
   #owner: string;
+  /** Read handle (opened when a written record is read back). */
   #fh: FileHandle | undefined;
   #opening: Promise<FileHandle> | undefined;
+  /** Write descriptor (opened synchronously by the first write). */
+  #fd: number | undefined;
   /** True once the segment file exists (claimed, or first written). */
   #created: boolean;
   /** Records appended and not yet in a write batch. */
@@ -136,7 +159,7 @@ export class Segment {
   #timer: { readonly kind: 'timeout'; readonly handle: NodeJS.Timeout } | { readonly kind: 'immediate'; readonly handle: NodeJS.Immediate } | undefined;
   #writing: Promise<void> | undefined;
   #ackQueue: string[] = [];
-  #ackFh: FileHandle | undefined;
+  #ackFd: number | undefined;
   #acking: Promise<void> | undefined;
   #ackTimer: NodeJS.Immediate | undefined;
   #ackCreated: boolean;
@@ -263,10 +286,10 @@ export class Segment {
   /** `fdatasync`s written data (no-op when clean). */
   async sync(): Promise<void> {
     await this.#writing;
-    if (!this.#dirty || this.#fh === undefined) return;
+    if (!this.#dirty || this.#fd === undefined) return;
     this.#dirty = false;
     try {
-      await this.#fh.datasync();
+      await fdatasyncAsync(this.#fd);
     } catch (err) {
       this.#options.onError(err, 'sync');
     }
@@ -278,17 +301,20 @@ export class Segment {
     await this.#flushAcks();
     if (sync) {
       await this.sync();
-      await this.#ackFh?.datasync().catch((err: unknown) => this.#options.onError(err, 'sync'));
+      if (this.#ackFd !== undefined) await fdatasyncAsync(this.#ackFd).catch((err: unknown) => this.#options.onError(err, 'sync'));
     }
     this.#closed = true;
     await this.#opening?.catch(() => undefined);
     await this.#flushAcks(); // an ack that came in meanwhile ends with the handle it started on
     const fh = this.#fh;
-    const ackFh = this.#ackFh;
+    const fd = this.#fd;
+    const ackFd = this.#ackFd;
     this.#fh = undefined;
-    this.#ackFh = undefined;
+    this.#fd = undefined;
+    this.#ackFd = undefined;
     await fh?.close().catch(() => undefined);
-    await ackFh?.close().catch(() => undefined);
+    if (fd !== undefined) await closeAsync(fd).catch(() => undefined);
+    if (ackFd !== undefined) await closeAsync(ackFd).catch(() => undefined);
   }
 
   /**
@@ -376,8 +402,8 @@ export class Segment {
     if (this.#fh !== undefined) return this.#fh;
     if (this.#closed) throw new Error(`spool segment ${this.base} is closed`);
     this.#opening ??= (async () => {
-      const fh = await openPrivate(this.path, this.#created ? 'r+' : 'wx+');
-      this.#created = true;
+      // Only written records are read back: the file exists.
+      const fh = await openPrivate(this.path, 'r');
       if (this.#closed) {
         // Closed while the file was opening (a read racing a close): do not leak the handle.
         await fh.close().catch(() => undefined);
@@ -409,9 +435,13 @@ export class Segment {
       }
       this.#fileSize = offset;
       const buf = batch.length === 1 ? ((batch[0] as SpoolRecord).line as Buffer) : Buffer.concat(batch.map((r) => r.line as Buffer), offset - start);
-      // Only a segment's first write waits (for its file to be created); later ones do not leave this turn.
-      const fh = this.#fh ?? (await this.#handle());
-      writeAllSync(fh.fd, buf, start);
+      if (this.#fd === undefined) {
+        if (this.#closed) throw new Error(`spool segment ${this.base} is closed`);
+        this.#fd = openPrivateSync(this.path, this.#created ? 'r+' : 'wx+');
+        this.#created = true;
+      }
+      const fd = this.#fd;
+      writeAllSync(fd, buf, start);
       this.#dirty = true;
       for (const record of batch) {
         record.state = 'written';
@@ -420,7 +450,7 @@ export class Segment {
       batch = [];
       if (this.#options.syncEveryWrite) {
         this.#dirty = false;
-        await fh.datasync();
+        await fdatasyncAsync(fd);
       }
     } catch (err) {
       // Unwritten records stay readable from memory; nothing more is written here.
@@ -442,8 +472,8 @@ export class Segment {
           await appendFilePrivate(this.ackPath, text);
           continue;
         }
-        this.#ackFh ??= await openPrivate(this.ackPath, 'a');
-        writeAllSync(this.#ackFh.fd, Buffer.from(text, 'latin1'), undefined);
+        this.#ackFd ??= openPrivateSync(this.ackPath, 'a');
+        writeAllSync(this.#ackFd, Buffer.from(text, 'latin1'), undefined);
       }
     } catch (err) {
       this.#ackQueue = [];
