@@ -117,6 +117,62 @@ describe('webhook spool across a crash', function () {
     assert.deepEqual(after.processes, []);
   });
 
+  it('SIGKILL mid-load: every event of an exchange the gateway answered before its next answer to that client is delivered after the restart (the spool promise)', async () => {
+    const config = writeConfig({ concurrency: 2 });
+    const data = join(dir, 'data');
+    // A slow receiver, two deliveries at a time: at the kill, most events wait on disk, some are in
+    // flight, some delivered.
+    receiver.reply(hookReply.delay(100, hookReply.ok()));
+    const first = await startProcess(config, data);
+    children.push(first.child);
+
+    // Four clients, each sending one request after another until the gateway dies.
+    const answered: string[][] = [[], [], [], []];
+    let total = 0;
+    let killed = false;
+    const clients = answered.map(async (ids, c) => {
+      for (let i = 0; !killed; i++) {
+        try {
+          const res = await post(`${first.url}/v1/chat/completions`, { model: 'mock-1', messages: [{ role: 'user', content: `client ${c} event ${i}` }] });
+          if (res.status === 200) ids.push(String(res.headers.get('x-request-id')));
+          total++;
+        } catch {
+          return; // the gateway was killed while this request was in flight
+        }
+      }
+    });
+    await eventually(() => total >= 80, 'load');
+    first.child.kill('SIGKILL');
+    killed = true;
+    assert.equal((await first.exited).signal, 'SIGKILL');
+    await Promise.all(clients);
+
+    // The promise: an event is in the kernel at the end of the event-loop turn its exchange ended
+    // in; the gateway reads a client's next request only in a later turn. So every exchange that
+    // was followed by another answer to the same client survives; only each client's last may not.
+    const promised = answered.flatMap((ids) => ids.slice(0, -1));
+    assert.ok(promised.length >= 70, `${promised.length} events promised`);
+
+    receiver.reply(hookReply.ok());
+    const second = await startProcess(config, data);
+    children.push(second.child);
+    await receiver.waitFor((ds) => promised.every((id) => ds.some((d) => requestIdOf(d) === id)), 20_000);
+    await eventually(async () => (await readWebhookSpool(data)).hooks.find((h) => h.name === 'audit')?.pendingEvents === 0, 'spool drained');
+
+    const deliveries = receiver.deliveriesTo('/audit');
+    const delivered = new Set(deliveries.map(requestIdOf));
+    for (const id of promised) assert.ok(delivered.has(id), `event of ${id} lost`);
+    // Sent twice at most: the deliveries in flight at the kill and those answered in its last
+    // turn (each at most `concurrency`, 2 here); always with the same webhook-id.
+    assert.ok(deliveries.length - delivered.size <= 4, `${deliveries.length - delivered.size} duplicates`);
+    const idsByRequest = new Map<string, Set<string>>();
+    for (const d of deliveries) idsByRequest.set(requestIdOf(d), (idsByRequest.get(requestIdOf(d)) ?? new Set()).add(String(d.headers['webhook-id'])));
+    for (const set of idsByRequest.values()) assert.equal(set.size, 1);
+
+    second.child.kill('SIGTERM');
+    assert.equal((await second.exited).code, 0, second.stderr());
+  });
+
   it('with --workers 2, a worker killed with SIGKILL leaves nothing behind: a sibling or its replacement delivers its events, once each', async () => {
     const config = writeConfig();
     const data = join(dir, 'data');

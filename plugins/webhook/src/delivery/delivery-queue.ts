@@ -5,7 +5,8 @@ import type { Clock, PluginLogger, ResolvedEndpoint } from '../internal-types.js
 import { type RetryTiming, classifyStatus, retryDelay } from '../retry-policy.js';
 import type { ClaimedRecord, HookSpool, SpoolRef } from '../spool/hook-spool.js';
 import type { HookGauges } from '../counters.js';
-import type { PostResponseEvent, TransportResult, WebhookTransport } from '../types.js';
+import type { PostResponseEvent, TransportDelivery, TransportResult, WebhookTransport } from '../types.js';
+import { AttemptAbort, ON_ABORT } from './attempt-abort.js';
 
 /** Limits and timing of a {@link DeliveryQueue}. */
 export interface QueueOptions {
@@ -93,7 +94,7 @@ export class DeliveryQueue {
   #pausedUntil = 0;
   #timer: { cancel(): void } | undefined;
   #stopped = false;
-  readonly #controllers = new Set<AbortController>();
+  readonly #controllers = new Set<AttemptAbort>();
   #waiters: Array<() => void> = [];
   #lastDropLog = 0;
   #droppedSinceLog = 0;
@@ -255,7 +256,7 @@ export class DeliveryQueue {
     }
     const attempt = ++rec.attempts;
     if (attempt > 1) counters.retried++;
-    const controller = new AbortController();
+    const controller = new AttemptAbort();
     this.#controllers.add(controller);
     let timedOut = false;
     const timer = endpoint.timeoutMs > 0 ? setTimeout(() => ((timedOut = true), controller.abort(new Error('timeout'))), endpoint.timeoutMs) : undefined;
@@ -263,23 +264,28 @@ export class DeliveryQueue {
     let result: TransportResult | undefined;
     let failure: string | undefined;
     try {
-      result = await transport.send({
+      const delivery: TransportDelivery & { readonly [ON_ABORT]: AttemptAbort } = {
         id: rec.id,
         hook: endpoint.info,
         event: rec.event,
         attempt,
         body,
-        headers: { ...rec.headers, ...deliveryHeaders(endpoint, rec.id, rec.event, attempt, body, clock.now(), this.#deps.userAgent) },
-        signal: controller.signal,
+        headers: rec.headers === undefined ? deliveryHeaders(endpoint, rec.id, rec.event, attempt, body, clock.now(), this.#deps.userAgent) : { ...rec.headers, ...deliveryHeaders(endpoint, rec.id, rec.event, attempt, body, clock.now(), this.#deps.userAgent) },
+        get signal() {
+          return controller.signal;
+        },
         maxReplyBytes: 0,
-      });
+        [ON_ABORT]: controller,
+      };
+      result = await transport.send(delivery);
     } catch (err) {
       failure = timedOut ? `timed out after ${endpoint.timeoutMs} ms` : errorMessage(err);
     } finally {
       if (timer !== undefined) clearTimeout(timer);
+      controller.clear();
       this.#controllers.delete(controller);
     }
-    if (result === undefined && controller.signal.aborted && !timedOut) {
+    if (result === undefined && controller.aborted && !timedOut) {
       // Shutting down: not the receiver's fault; the event stays spooled for the next owner.
       rec.state = 'pending';
       rec.attempts--;

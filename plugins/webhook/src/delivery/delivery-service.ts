@@ -199,6 +199,8 @@ export class DeliveryService implements RootMember {
   enqueue(exchange: Exchange, caps: EffectiveCapabilities): void {
     let parts: ExchangePayloadParts | undefined;
     const cache = new Map<unknown, string>();
+    // Without shaping taps a payload depends only on the send list: hooks that share one share the bytes.
+    const bySendList = caps.hooks.size > 1 ? new Map<string, Buffer>() : undefined;
     const now = this.#init.clock.now();
     for (const [name, wiring] of caps.hooks) {
       const endpoint = this.#init.endpoints.get(name);
@@ -229,9 +231,13 @@ export class DeliveryService implements RootMember {
           this.#init.log.error({ err, hook: name, event, deliveryId: id }, 'building a hook payload failed; event not delivered');
         };
         if (!this.#init.hooks.shapePayload.isUsed()) {
-          let body: Buffer;
+          const key = bySendList === undefined ? undefined : [...wiring.send].sort().join(',');
+          let body = key === undefined ? undefined : bySendList?.get(key);
           try {
-            body = serialize(data);
+            if (body === undefined) {
+              body = serialize(data);
+              if (key !== undefined) bySendList?.set(key, body);
+            }
           } catch (err) {
             fail(err); // e.g. a plugin stored a BigInt in the cost or quota state
             continue;
