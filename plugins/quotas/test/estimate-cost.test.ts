@@ -81,10 +81,14 @@ describe('estimateCost on the captured fixtures', () => {
     const u = fixtureUsage('openai-chat', 'deepseek-tool-call.chunks.txt');
     // 339 prompt tokens of which 320 cache hits; 83 completion tokens of which 39 reasoning.
     assert.deepEqual([u.inputTokens, u.cachedTokens, u.outputTokens, u.reasoningTokens], [339, 320, 83, 39]);
-    // deepseek-reasoner: $0.55 input, $0.14 cache hit, $2.19 output (reasoning is output).
+    // deepseek-reasoner at standard hours: $0.55 input, $0.14 cache hit, $2.19 output (reasoning is output).
+    const noon = Date.parse('2026-06-01T12:00:00Z');
     const expected = (339 - 320) * 550 + 320 * 140 + 83 * 2_190;
-    assertCost(estimate({ baseurl: 'https://api.deepseek.com', compatibility: { openai_chat: true } }, 'deepseek-reasoner', u), expected, 'deepseek/deepseek-reasoner');
-    assertCost(estimate({ cost_basis: 'deepseek' }, 'deepseek-reasoner', u), expected, 'deepseek/deepseek-reasoner');
+    assertCost(estimate({ baseurl: 'https://api.deepseek.com', compatibility: { openai_chat: true } }, 'deepseek-reasoner', u, { at: noon }), expected, 'deepseek/deepseek-reasoner');
+    assertCost(estimate({ cost_basis: 'deepseek' }, 'deepseek-reasoner', u, { at: noon }), expected, 'deepseek/deepseek-reasoner');
+    // The price data knows DeepSeek's off-peak hours (16:30 to 00:30 UTC): $0.135, $0.035, $0.55.
+    const offPeak = (339 - 320) * 135 + 320 * 35 + 83 * 550;
+    assertCost(estimate({ cost_basis: 'deepseek' }, 'deepseek-reasoner', u, { at: Date.parse('2026-06-01T18:00:00Z') }), offPeak, 'deepseek/deepseek-reasoner');
   });
 
   it('Groq recognised by its base URL (210 in, 15 out): $0.59 and $0.79', () => {
