@@ -2,7 +2,8 @@ import type { ServerResponse } from 'node:http';
 import type { AssembledResponse, CompletedCall, FormatAdapter, StreamAssembler, StrippedCall } from '../formats/format-adapter.js';
 import type { TollgateHooks } from '../hooks/create-hooks.js';
 import { type SseEvent, parseSseData } from '../sse/sse-event.js';
-import { SseFramer } from '../sse/sse-framer.js';
+import { SseFramer, type SseSink } from '../sse/sse-framer.js';
+import { type TextOnlySkipper, textOnlySkipper } from '../formats/text-only-skip.js';
 import { UnreadableResponseError } from '../formats/unreadable-response.js';
 import { type ApiError, apiError } from '../types/api-error.js';
 import type { Denial } from '../types/denial.js';
@@ -148,7 +149,8 @@ export class StreamRelay {
   #ended = false;
   /** Text written while the events of one upstream chunk are relayed; sent as one write. */
   #batch: string | undefined;
-  /** Events of the current batch written exactly as received. */
+  /** Events (or runs of passed events) of the current batch, and those written exactly as received. */
+  #batchEvents = 0;
   #batchExact = 0;
   /** Text of the events waiting in the queue. */
   #heldBytes = 0;
@@ -160,29 +162,53 @@ export class StreamRelay {
     this.#assembler = options.adapter.createStreamAssembler({ body: options.assembleBody, strict: options.gate, hideUsage: options.hideUsage });
   }
 
+  /**
+   * What the framer hands events to when the assembler can tell text-only events from their text
+   * (and nobody keeps raw events): such events make no object and go out as the upstream's bytes.
+   */
+  #sink(skipper: TextOnlySkipper): SseSink {
+    return {
+      // A stripped call may rewrite any later event, and after an error nothing more is written.
+      passes: (text, start, end) => this.#stripped.size === 0 && this.#error === undefined && skipper.skipText(text, start, end),
+      passed: (raw) => {
+        this.#batchEvents++;
+        this.#batchExact++;
+        this.#writeRaw(raw);
+      },
+      event: (ev) => {
+        this.#batchEvents++;
+        this.#accept(ev);
+      },
+    };
+  }
+
   /** Relays `body` to the client; resolves when the client response is complete. */
   async run(body: AsyncIterable<Buffer>): Promise<StreamOutcome> {
     const framer = new SseFramer({ maxEventBytes: this.#o.maxEventBytes, strict: this.#o.gate });
     const res = this.#o.res;
+    const skipper = this.#o.keepRaw ? undefined : textOnlySkipper(this.#assembler);
+    const sink = skipper === undefined ? undefined : this.#sink(skipper);
     try {
       // True when the chunk about to be read starts on an event boundary (nothing pending in the
       // framer, nor half a character in its decoder).
       let boundary = true;
       for await (const chunk of body) {
-        const events = framer.push(chunk);
+        // One write per upstream chunk, not per event (each write is a chunked-encoding frame
+        // and a buffer of its own); and when every event of a chunk that holds only whole
+        // events goes out unchanged, the chunk's own bytes go, not the text re-encoded.
+        this.#batch = '';
+        this.#batchEvents = 0;
+        this.#batchExact = 0;
+        if (sink !== undefined) framer.feed(chunk, sink);
+        else for (const ev of framer.push(chunk)) {
+          this.#batchEvents++;
+          this.#accept(ev);
+        }
         const whole = boundary && framer.pending === 0 && endsWithLineBreak(chunk);
         boundary = framer.pending === 0 && endsWithLineBreak(chunk);
-        if (events.length > 0) {
-          // One write per upstream chunk, not per event (each write is a chunked-encoding frame
-          // and a buffer of its own); and when every event of a chunk that holds only whole
-          // events goes out unchanged, the chunk's own bytes go, not the text re-encoded.
-          this.#batch = '';
-          this.#batchExact = 0;
-          for (const ev of events) this.#accept(ev);
-          const text = this.#batch;
-          this.#batch = undefined;
-          if (text.length > 0 && !res.destroyed && !res.writableEnded) res.write(whole && this.#batchExact === events.length ? chunk : text);
-        }
+        const text = this.#batch;
+        this.#batch = undefined;
+        if (text.length > 0 && !res.destroyed && !res.writableEnded) res.write(whole && this.#batchExact === this.#batchEvents ? chunk : text);
         if (this.#error !== undefined || res.destroyed) break;
         if (res.writableNeedDrain) await drainedOrClosed(res);
       }
@@ -191,6 +217,8 @@ export class StreamRelay {
         for (const c of this.#assembler.end()) this.#decide(c);
       }
     } catch (err) {
+      // Nothing of the chunk being read goes out (as when its framing throws).
+      this.#batch = undefined;
       if (err instanceof UnreadableResponseError) this.#refuseUnreadable(err);
       else if (this.#error === undefined && !this.#o.request.signal.aborted && !res.destroyed) this.#error = this.#o.upstreamError(err);
     }

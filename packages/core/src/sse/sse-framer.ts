@@ -27,6 +27,20 @@ export class SseEventTooLargeError extends Error {
 
 const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
+/** Where {@link SseFramer.feed} hands what it frames, in stream order. */
+export interface SseSink {
+  /**
+   * Asked of each one-line `data:` event (ended by `\n\n`) before any object is made for it, with
+   * its data at `text[start, end)`: true when it passes as it came. Consecutive passed events
+   * reach {@link passed} as one text; the others reach {@link event}.
+   */
+  passes(text: string, start: number, end: number): boolean;
+  /** Events that passed, as their exact text. */
+  passed(raw: string): void;
+  /** Any other event. */
+  event(event: SseEvent): void;
+}
+
 /**
  * Splits an SSE byte stream into events while keeping each event's exact text, so that
  * pass-through is byte-faithful. Accepts LF, CRLF and CR line endings (per the SSE spec) and
@@ -56,6 +70,17 @@ export class SseFramer {
     if (this.#strict) this.#checkLineStarts(text);
     this.#buffer += text;
     return this.#drain();
+  }
+
+  /**
+   * Feeds bytes; hands the events completed by them to `sink` as they are framed (so that what
+   * the sink answers for one event may depend on the events before it).
+   */
+  feed(chunk: Buffer | string, sink: SseSink): void {
+    const text = typeof chunk === 'string' ? chunk : this.#decoder.write(chunk);
+    if (this.#strict) this.#checkLineStarts(text);
+    this.#buffer += text;
+    this.#drain(sink);
   }
 
   /** Refuses a line of `text` (the next text of the stream) that starts with a BOM or whitespace. */
@@ -99,8 +124,11 @@ export class SseFramer {
     return this.#buffer.length;
   }
 
-  #drain(): SseEvent[] {
+  #drain(sink?: SseSink): SseEvent[] {
     const events: SseEvent[] = [];
+    // A run of events the sink passed: [runStart, runEnd) of the buffer (runStart -1: none).
+    let runStart = -1;
+    let runEnd = -1;
     const buf = this.#buffer;
     let start = 0;
     let i = this.#scanFrom;
@@ -146,9 +174,21 @@ export class SseFramer {
         // The limit holds for complete events too, not only for the unfinished tail: otherwise
         // an oversized event passes or fails depending on how the bytes happened to be chunked.
         if (end - start > this.#maxEventBytes) throw new SseEventTooLargeError(this.#maxEventBytes);
-        const raw = buf.slice(start, end);
-        // Stray blank lines become a data-less event so that the output stays byte-faithful.
-        events.push(NON_BLANK.test(raw) ? parseEvent(raw, counted && breaks === 1 && !sawCr && d === 0x0a) : { raw, event: undefined, data: '', hasData: false });
+        const oneLine = counted && breaks === 1 && !sawCr && d === 0x0a;
+        if (sink !== undefined && oneLine && startsWithData(buf, start) && sink.passes(buf, start + (buf.charCodeAt(start + 5) === 0x20 ? 6 : 5), end - 2)) {
+          if (runStart === -1) runStart = start;
+          runEnd = end;
+        } else {
+          if (runStart !== -1) {
+            (sink as SseSink).passed(buf.slice(runStart, runEnd));
+            runStart = -1;
+          }
+          const raw = buf.slice(start, end);
+          // Stray blank lines become a data-less event so that the output stays byte-faithful.
+          const event: SseEvent = NON_BLANK.test(raw) ? parseEvent(raw, oneLine) : { raw, event: undefined, data: '', hasData: false };
+          if (sink !== undefined) sink.event(event);
+          else events.push(event);
+        }
         start = end;
         i = end;
         breaks = 0;
@@ -158,6 +198,7 @@ export class SseFramer {
       }
       i = next;
     }
+    if (runStart !== -1) (sink as SseSink).passed(buf.slice(runStart, runEnd));
     this.#buffer = start === 0 ? buf : buf.slice(start);
     this.#scanFrom = Math.max(0, i - start);
     if (this.#buffer.length > this.#maxEventBytes) throw new SseEventTooLargeError(this.#maxEventBytes);
@@ -169,6 +210,11 @@ export class SseFramer {
 function checkLineStart(c: number): void {
   if (c === 0xfeff) refuseUnreadable('an SSE line starts with a byte-order mark');
   if (c === 0x20 || c === 0x09) refuseUnreadable('an SSE line starts with whitespace');
+}
+
+/** True when `text` has `data:` at `i` (character tests: cheaper than `startsWith` at an offset). */
+function startsWithData(text: string, i: number): boolean {
+  return text.charCodeAt(i) === 0x64 && text.charCodeAt(i + 1) === 0x61 && text.charCodeAt(i + 2) === 0x74 && text.charCodeAt(i + 3) === 0x61 && text.charCodeAt(i + 4) === 0x3a;
 }
 
 /** Matches text that is not all whitespace (the same characters `String.prototype.trim` removes). */

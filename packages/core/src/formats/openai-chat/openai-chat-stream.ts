@@ -5,6 +5,8 @@ import { parseToolArguments, strictToolArguments, strippedCallNote } from '../to
 import { absent, optionalString, refuseUnreadable, strictIndex, strictObject } from '../unreadable-response.js';
 import type { ToolCall } from '../../types/tool-call.js';
 import { openAiChatUsage } from './openai-chat-response.js';
+import { JsonStringTemplate } from '../json-string-template.js';
+import type { TextOnlySkipper } from '../text-only-skip.js';
 
 interface CallState {
   readonly key: string;
@@ -59,6 +61,9 @@ function hasAsciiEscape(data: string): boolean {
   return false;
 }
 
+/** Most text-only chunk shapes learned per stream (a stream whose chunks keep changing shape stops paying for it). */
+const LEARN_LIMIT = 16;
+
 /** A non-empty `content` string in a chunk's text. */
 const SOME_CONTENT = /"content"\s*:\s*"[^"]/;
 
@@ -82,7 +87,7 @@ function onlyText(data: string): boolean {
  * `include_usage` adds) is `hidden`; usage on a chunk with choices is left where it is, since the
  * client receives that chunk anyway.
  */
-export class OpenAiChatStreamAssembler implements StreamAssembler {
+export class OpenAiChatStreamAssembler implements StreamAssembler, TextOnlySkipper {
   readonly #choices = new Map<number, ChoiceState>();
   readonly #calls: CallState[] = [];
   readonly #body: boolean;
@@ -95,6 +100,9 @@ export class OpenAiChatStreamAssembler implements StreamAssembler {
   #sawContent = false;
   /** True once `[DONE]` arrived (strict reading refuses anything after it: clients disagree on it). */
   #done = false;
+  /** Shape of the last text-only chunk read, for {@link skipText}; relearned at most LEARN_LIMIT times. */
+  #shape: JsonStringTemplate | undefined;
+  #learned = 0;
 
   constructor(options: StreamAssemblerOptions = {}) {
     this.#body = options.body !== false;
@@ -116,6 +124,10 @@ export class OpenAiChatStreamAssembler implements StreamAssembler {
     // return EMPTY too): skip its JSON.parse, most of a long stream's cost.
     if (!this.#body && this.#sawChunk && onlyText(event.data)) {
       if (!this.#sawContent && SOME_CONTENT.test(event.data)) this.#sawContent = true;
+      if (this.#learned < LEARN_LIMIT) {
+        this.#learned++;
+        this.#shape = JsonStringTemplate.learn(event.data, 'content');
+      }
       return EMPTY;
     }
     this.#sawChunk = true;
@@ -204,6 +216,15 @@ export class OpenAiChatStreamAssembler implements StreamAssembler {
     }
     if (calls === undefined && completes === undefined && !ordered) return EMPTY;
     return { calls, completes, ordered: ordered || calls !== undefined };
+  }
+
+  /**
+   * A chunk of the shape of the last text-only chunk (see {@link JsonStringTemplate}: `onlyText`
+   * would accept it) once content was seen, without a body to build and before `[DONE]`: `push`
+   * would answer EMPTY and change nothing.
+   */
+  skipText(text: string, start: number, end: number): boolean {
+    return !this.#body && this.#sawContent && !this.#done && this.#shape !== undefined && this.#shape.matches(text, start, end, true);
   }
 
   /** @inheritdoc */
