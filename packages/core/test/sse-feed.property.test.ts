@@ -52,12 +52,30 @@ describe('SseFramer.feed', () => {
         got.push(...framer.end());
         // The same bytes, in the same order.
         assert.equal(got.map((g) => (typeof g === 'string' ? g : g.raw)).join(''), want.map((e) => e.raw).join(''));
-        // Events not passed are the very events push makes; passed ones were one-line data events.
-        const notPassed = want.filter((e) => !(asked.includes(e.data) && e.data.includes('p') && /^data:[^\r\n]*\n\n$/.test(e.raw)));
-        assert.deepEqual(got.filter((g): g is SseEvent => typeof g !== 'string'), notPassed);
-        for (const g of got) if (typeof g === 'string') for (const raw of g.split(/(?<=\n\n)/)) assert.match(raw, /^data: ?[^\r\n]*p[^\r\n]*\n\n$/);
+        // Position by position (identical events may be passed once and framed the next time, when
+        // one spans two chunks): each event not passed is the very event push makes; each passed
+        // one is a one-line data event the sink said passes.
+        const expanded: Array<{ raw: string; event?: SseEvent }> = [];
+        for (const g of got) {
+          if (typeof g === 'string') for (const raw of g.split(/(?<=\n\n)/)) expanded.push({ raw });
+          else expanded.push({ raw: g.raw, event: g });
+        }
+        assert.equal(expanded.length, want.length);
+        let passedCount = 0;
+        expanded.forEach((x, i) => {
+          const w = want[i] as SseEvent;
+          assert.equal(x.raw, w.raw);
+          if (x.event !== undefined) assert.deepEqual(x.event, w);
+          else {
+            passedCount++;
+            assert.match(x.raw, /^data: ?[^\r\n]*p[^\r\n]*\n\n$/);
+            assert.ok(asked.includes(w.data), 'a passed event was asked about');
+          }
+        });
+        assert.ok(asked.filter((a) => a.includes('p')).length >= passedCount, 'every passed event was one the sink passed');
       }),
-      { numRuns: 400 },
+      // The first counterexample found: two identical events, the second cut across two chunks.
+      { numRuns: 400, examples: [[['data: {"a":"p"}\n\n', 'data: {"a":"p"}\n\n'], [47688]]] },
     );
   });
 });
