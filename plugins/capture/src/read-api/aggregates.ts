@@ -56,6 +56,17 @@ export interface Groups<G> {
 }
 
 /**
+ * The groups of `rows` (queried with `limit + 1`, largest or most recent first): at most `limit`,
+ * each with its key named (time buckets as dates), time buckets then put oldest first.
+ */
+function groupsOf<R extends { readonly key: unknown }, G>(rows: readonly R[], groupBy: ToolUseGroupBy | UsageGroupBy, limit: number, group: (row: R, key: string) => G): Groups<G> {
+  const truncated = rows.length > limit;
+  const groups = (truncated ? rows.slice(0, limit) : rows).map((r) => group(r, isTime(groupBy) ? bucketKey(groupBy, Number(r.key)) : String(r.key)));
+  if (isTime(groupBy)) groups.reverse();
+  return { groups, truncated };
+}
+
+/**
  * Tool calls matching `filters` that `viewer` may see, counted by decision per group, in the
  * database. At most `limit` groups: the most recent time buckets, or the largest groups.
  */
@@ -75,17 +86,13 @@ export async function toolUse(db: Kysely<CaptureTables>, groupBy: ToolUseGroupBy
     .$if(!isTime(groupBy), (qb) => qb.orderBy(key))
     .limit(limit + 1)
     .execute();
-  const truncated = rows.length > limit;
-  const kept = truncated ? rows.slice(0, limit) : rows;
-  const groups = kept.map((r) => ({
-    key: isTime(groupBy) ? bucketKey(groupBy, Number(r.key)) : String(r.key),
+  return groupsOf(rows, groupBy, limit, (r, k) => ({
+    key: k,
     total: Number(r.total),
     allow: Number(r.allow ?? 0),
     block: Number(r.block ?? 0),
     strip: Number(r.strip ?? 0),
   }));
-  if (isTime(groupBy)) groups.reverse();
-  return { groups, truncated };
 }
 
 /**
@@ -112,10 +119,8 @@ export async function usage(db: Kysely<CaptureTables>, groupBy: UsageGroupBy, fi
     .$if(!isTime(groupBy), (qb) => qb.orderBy(key))
     .limit(limit + 1)
     .execute();
-  const truncated = rows.length > limit;
-  const kept = truncated ? rows.slice(0, limit) : rows;
-  const groups = kept.map((r) => ({
-    key: isTime(groupBy) ? bucketKey(groupBy, Number(r.key)) : String(r.key),
+  return groupsOf(rows, groupBy, limit, (r, k) => ({
+    key: k,
     requests: Number(r.requests),
     input_tokens: Number(r.input_tokens ?? 0),
     output_tokens: Number(r.output_tokens ?? 0),
@@ -124,6 +129,4 @@ export async function usage(db: Kysely<CaptureTables>, groupBy: UsageGroupBy, fi
     cost_dollars: r.cost_dollars === null ? null : Number(r.cost_dollars),
     unpriced_requests: Number(r.unpriced ?? 0),
   }));
-  if (isTime(groupBy)) groups.reverse();
-  return { groups, truncated };
 }
